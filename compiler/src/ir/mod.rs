@@ -1,0 +1,10 @@
+//! Lowering: syntax trees to the resolved IR. Every name is resolved once here, and
+//! every item keeps its place in the TOML so later phases can point back into it.
+
+mod lower;
+mod model;
+pub mod sql;
+pub mod types;
+
+pub use lower::lower;
+pub use model::*;

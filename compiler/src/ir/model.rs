@@ -1,0 +1,425 @@
+//! The resolved IR: every name checked, every item with the place it came from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::diag::{FileId, Loc};
+
+/// A schema-qualified name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct QName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for QName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// Kinds of objects that other objects can depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjKind {
+    Enum,
+    Table,
+    View,
+    Function,
+    Raw,
+}
+
+impl fmt::Display for ObjKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ObjKind::Enum => "enum",
+            ObjKind::Table => "table",
+            ObjKind::View => "view",
+            ObjKind::Function => "function",
+            ObjKind::Raw => "raw SQL",
+        })
+    }
+}
+
+/// A reference to a project object, used for dependency edges.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjRef {
+    pub kind: ObjKind,
+    pub name: QName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct DomainId(pub usize);
+
+/// The whole compiled project.
+#[derive(Debug, Clone, Default)]
+pub struct Ir {
+    pub project: Project,
+    pub domains: Vec<Domain>,
+    pub enums: Vec<Enum>,
+    pub tables: Vec<Table>,
+    pub views: Vec<View>,
+    pub functions: Vec<Function>,
+    pub raws: Vec<Raw>,
+    pub table_renames: Vec<TableRename>,
+    pub column_renames: Vec<ColumnRename>,
+}
+
+impl Ir {
+    pub fn table(&self, name: &QName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name)
+    }
+    pub fn domain(&self, id: DomainId) -> &Domain {
+        &self.domains[id.0]
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    pub file: Option<FileId>,
+    pub name: String,
+    pub description: Option<String>,
+    pub postgres: i64,
+    pub default_schema: String,
+    pub roles: BTreeMap<String, Loc>,
+    pub external_tables: BTreeMap<QName, ExternalTable>,
+    pub external_functions: BTreeSet<QName>,
+    pub external_schemas: BTreeSet<String>,
+    pub naming: Naming,
+    pub reserved: Vec<ReservedCategory>,
+    /// Rule name to (severity, where it was set).
+    pub lint: BTreeMap<String, (String, Loc)>,
+    pub lock_timeout: String,
+    pub statement_timeout: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExternalTable {
+    pub loc: Option<Loc>,
+    /// Column name to canonical type.
+    pub columns: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Naming {
+    pub singular_words: Vec<(String, Loc)>,
+    pub generic_names: Vec<(String, Loc)>,
+    pub index_pattern: Option<(String, Loc)>,
+    pub policy_pattern: Option<(String, Loc)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReservedCategory {
+    pub name: String,
+    pub reason: String,
+    pub loc: Loc,
+    pub names: Vec<(String, Loc)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub name: String,
+    pub loc: Loc,
+    pub file: FileId,
+    pub prefix: Option<(String, Loc)>,
+    pub description: Option<String>,
+    pub depends_on: Option<Vec<(String, Loc)>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Enum {
+    pub name: QName,
+    pub loc: Loc,
+    pub domain: DomainId,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exemption {
+    pub rule: String,
+    pub reason: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: QName,
+    pub loc: Loc,
+    pub domain: DomainId,
+    pub description: Option<String>,
+    pub rls: bool,
+    pub rls_reason: Option<String>,
+    pub service_role_only: bool,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<Unique>,
+    pub checks: Vec<Check>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+    pub policies: Vec<Policy>,
+    pub grants: Vec<Grant>,
+    pub revokes: Vec<Grant>,
+    pub triggers: Vec<Trigger>,
+    pub allow: Vec<Exemption>,
+    /// Objects that must exist before `CREATE TABLE` (enums, functions in defaults,
+    /// referenced tables; foreign keys broken out of cycles are handled by the planner).
+    pub deps: BTreeSet<ObjRef>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub loc: Loc,
+    /// The type as written (normalized spacing, lower case keywords).
+    pub ty: String,
+    /// Canonical spelling for comparisons (`int4` and `integer` are the same).
+    pub canonical_ty: String,
+    pub ty_loc: Loc,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub generated: Option<String>,
+    pub identity: Option<Identity>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrimaryKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unique {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub nulls_not_distinct: bool,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub expression: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deferrable {
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub target: QName,
+    /// The target is a project table (not an external one).
+    pub target_in_project: bool,
+    pub target_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: Option<Deferrable>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexKey {
+    Column(String),
+    Expr(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub method: String,
+    pub keys: Vec<IndexKey>,
+    pub predicate: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    pub fn sql(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub loc: Loc,
+    pub command: PolicyCommand,
+    pub command_loc: Option<Loc>,
+    /// Empty means `PUBLIC`.
+    pub roles: Vec<(String, Loc)>,
+    pub permissive: bool,
+    pub using: Option<(String, Loc)>,
+    pub with_check: Option<(String, Loc)>,
+    pub comment: Option<String>,
+    pub deps: BTreeSet<ObjRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub role: String,
+    pub privileges: Vec<String>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub name: String,
+    pub loc: Loc,
+    pub timing: String,
+    pub events: Vec<String>,
+    pub for_each_row: bool,
+    pub function: QName,
+    pub condition: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: QName,
+    pub loc: Loc,
+    pub domain: DomainId,
+    pub query: String,
+    pub query_loc: Loc,
+    pub security_invoker: bool,
+    pub check_option: Option<String>,
+    pub materialized: bool,
+    pub comment: Option<String>,
+    pub grants: Vec<Grant>,
+    pub revokes: Vec<Grant>,
+    pub allow: Vec<Exemption>,
+    pub deps: BTreeSet<ObjRef>,
+    /// Every relation the query reads, project or not (for lints such as
+    /// `view-not-security-invoker`).
+    pub reads: BTreeSet<QName>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Argument {
+    pub name: String,
+    pub ty: String,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: QName,
+    pub loc: Loc,
+    pub domain: DomainId,
+    pub arguments: Vec<Argument>,
+    pub returns: String,
+    pub language: String,
+    pub body: String,
+    pub body_loc: Loc,
+    pub volatility: String,
+    pub security_definer: bool,
+    pub search_path: Option<String>,
+    pub comment: Option<String>,
+    pub grant_execute: Vec<(String, Loc)>,
+    pub revoke_execute: Vec<(String, Loc)>,
+    pub allow: Vec<Exemption>,
+    pub deps: BTreeSet<ObjRef>,
+}
+
+impl Function {
+    /// `name(type, type)`: how `DROP FUNCTION` and `COMMENT ON FUNCTION` name it.
+    pub fn arg_types(&self) -> Vec<&str> {
+        self.arguments.iter().map(|a| a.ty.as_str()).collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Raw {
+    pub name: String,
+    pub loc: Loc,
+    pub domain: DomainId,
+    pub sql: String,
+    pub rollback: Option<String>,
+    pub reason: String,
+    pub deps: BTreeSet<ObjRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableRename {
+    pub from: QName,
+    pub to: QName,
+    pub reason: String,
+    pub compat_view: bool,
+    pub loc: Loc,
+    pub to_loc: Loc,
+    pub domain: DomainId,
+}
+
+#[derive(Debug, Clone)]
+pub struct ColumnRename {
+    pub table: QName,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub loc: Loc,
+}

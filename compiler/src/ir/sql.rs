@@ -1,0 +1,289 @@
+//! SQL fragments inside the TOML (defaults, checks, policy expressions, view queries,
+//! SQL function bodies), parsed at compile time with `sqlparser` so a typo is reported
+//! in the user's file instead of at deploy time, and so the objects they read become
+//! dependency edges.
+
+use std::collections::BTreeSet;
+use std::ops::{ControlFlow, Range};
+
+use sqlparser::ast::{Expr, ObjectName, Query, Visit, Visitor};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
+
+/// What a fragment must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FragmentKind {
+    /// A scalar or boolean expression.
+    Expr,
+    /// A `SELECT` (or `VALUES`, or `WITH ... SELECT`).
+    Query,
+    /// One or more statements (SQL function bodies).
+    Statements,
+}
+
+/// Objects a fragment reads, names folded as PostgreSQL folds them.
+#[derive(Debug, Default, Clone)]
+pub struct SqlRefs {
+    /// Relations read (`FROM`, `JOIN`, subqueries), as name parts (`["auth","users"]`).
+    pub relations: BTreeSet<Vec<String>>,
+    /// Functions called, as name parts.
+    pub functions: BTreeSet<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlError {
+    pub message: String,
+    /// Byte offset inside the fragment, when the parser said where.
+    pub offset: Option<usize>,
+}
+
+/// Parses `text` as `kind`; returns what it reads.
+pub fn parse_fragment(kind: FragmentKind, text: &str) -> Result<SqlRefs, SqlError> {
+    if text.trim().is_empty() {
+        return Err(SqlError {
+            message: "empty SQL".into(),
+            offset: None,
+        });
+    }
+    let dialect = PostgreSqlDialect {};
+    let mut refs = RefCollector::default();
+    match kind {
+        FragmentKind::Expr => {
+            let mut parser = Parser::new(&dialect)
+                .try_with_sql(text)
+                .map_err(|e| err(text, e))?;
+            let expr = parser.parse_expr().map_err(|e| err(text, e))?;
+            expect_end(&mut parser, text)?;
+            let _ = expr.visit(&mut refs);
+        }
+        FragmentKind::Query => {
+            let mut parser = Parser::new(&dialect)
+                .try_with_sql(text)
+                .map_err(|e| err(text, e))?;
+            let query = parser.parse_query().map_err(|e| err(text, e))?;
+            while parser.consume_token(&Token::SemiColon) {}
+            expect_end(&mut parser, text)?;
+            let _ = query.visit(&mut refs);
+        }
+        FragmentKind::Statements => {
+            let stmts = Parser::parse_sql(&dialect, text).map_err(|e| err(text, e))?;
+            for s in &stmts {
+                let _ = s.visit(&mut refs);
+            }
+        }
+    }
+    Ok(refs.finish())
+}
+
+fn expect_end(parser: &mut Parser, text: &str) -> Result<(), SqlError> {
+    let next = parser.peek_token();
+    if next.token == Token::EOF {
+        return Ok(());
+    }
+    let offset = offset_of(
+        text,
+        next.location.line as usize,
+        next.location.column as usize,
+    );
+    Err(SqlError {
+        message: format!("unexpected `{}` after the end of the SQL", next.token),
+        offset,
+    })
+}
+
+fn err(text: &str, e: ParserError) -> SqlError {
+    let raw = match e {
+        ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
+        ParserError::RecursionLimitExceeded => "SQL nested too deeply".to_string(),
+    };
+    // sqlparser appends " at Line: L, Column: C" to its messages.
+    let (message, offset) = match raw.rfind(" at Line: ") {
+        Some(i) => {
+            let pos = &raw[i + " at Line: ".len()..];
+            let mut nums = pos
+                .split(", Column: ")
+                .map(|s| s.trim().parse::<usize>().ok());
+            let line = nums.next().flatten();
+            let col = nums.next().flatten();
+            let offset = match (line, col) {
+                (Some(l), Some(c)) => offset_of(text, l, c),
+                _ => None,
+            };
+            (raw[..i].to_string(), offset)
+        }
+        None => (raw, None),
+    };
+    SqlError { message, offset }
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, line: usize, col: usize) -> Option<usize> {
+    if line == 0 || col == 0 {
+        return None;
+    }
+    let mut start = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line {
+            let byte = l.char_indices().nth(col - 1).map_or(l.len(), |(b, _)| b);
+            return Some(start + byte);
+        }
+        start += l.len() + 1;
+    }
+    None
+}
+
+#[derive(Default)]
+struct RefCollector {
+    ctes: BTreeSet<String>,
+    relations: BTreeSet<Vec<String>>,
+    functions: BTreeSet<Vec<String>>,
+}
+
+impl RefCollector {
+    fn finish(self) -> SqlRefs {
+        let ctes = self.ctes;
+        SqlRefs {
+            relations: self
+                .relations
+                .into_iter()
+                .filter(|r| !(r.len() == 1 && ctes.contains(&r[0])))
+                .collect(),
+            functions: self.functions,
+        }
+    }
+}
+
+/// Folds a name as PostgreSQL does: unquoted parts to lower case.
+pub fn fold(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|i| {
+            if i.quote_style.is_some() {
+                i.value.clone()
+            } else {
+                i.value.to_lowercase()
+            }
+        })
+        .collect()
+}
+
+impl Visitor for RefCollector {
+    type Break = ();
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                self.ctes.insert(cte.alias.name.value.to_lowercase());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        self.relations.insert(fold(relation));
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            self.functions.insert(fold(&f.name));
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Maps a byte range inside a TOML string value to a byte range in the file. `value`
+/// is the span of the whole value (quotes included). Falls back to the whole value
+/// where escapes make the mapping inexact.
+pub fn span_in_value(file_text: &str, value: &Range<usize>, inner: Range<usize>) -> Range<usize> {
+    let Some(raw) = file_text.get(value.clone()) else {
+        return value.clone();
+    };
+    let (open, escapes) = if raw.starts_with("\"\"\"") {
+        (3, true)
+    } else if raw.starts_with("'''") {
+        (3, false)
+    } else if raw.starts_with('"') {
+        (1, true)
+    } else if raw.starts_with('\'') {
+        (1, false)
+    } else {
+        return value.clone();
+    };
+    if escapes && raw.contains('\\') {
+        return value.clone();
+    }
+    let mut start = value.start + open;
+    // A newline right after the opening delimiter of a multi-line string is trimmed.
+    if open == 3 {
+        if file_text[start..].starts_with("\r\n") {
+            start += 2;
+        } else if file_text[start..].starts_with('\n') {
+            start += 1;
+        }
+    }
+    let s = (start + inner.start).min(value.end);
+    let e = (start + inner.end).min(value.end).max(s);
+    s..e
+}
+
+/// Finds where a name is written in a fragment (case-insensitive, as a whole word),
+/// so a diagnostic can point at it.
+pub fn find_word(text: &str, word: &str) -> Option<Range<usize>> {
+    let lower = text.to_lowercase();
+    let w = word.to_lowercase();
+    if lower.len() != text.len() || w.is_empty() {
+        return None;
+    }
+    let bytes = lower.as_bytes();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&w) {
+        let s = from + i;
+        let e = s + w.len();
+        let before = s == 0 || !is_ident_byte(bytes[s - 1]);
+        let after = e >= bytes.len() || !is_ident_byte(bytes[e]);
+        if before && after {
+            return Some(s..e);
+        }
+        from = e;
+    }
+    None
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_relations_and_functions_but_not_ctes() {
+        let refs = parse_fragment(
+            FragmentKind::Query,
+            "with x as (select id from crm_leads) select * from x join Auth.Users u on u.id = x.id where auth.uid() is not null",
+        )
+        .unwrap();
+        let rels: Vec<_> = refs.relations.iter().map(|r| r.join(".")).collect();
+        assert_eq!(rels, vec!["auth.users", "crm_leads"]);
+        assert!(refs
+            .functions
+            .contains(&vec!["auth".to_string(), "uid".to_string()]));
+    }
+
+    #[test]
+    fn reports_position_of_syntax_error() {
+        let e = parse_fragment(FragmentKind::Expr, "owner_id = = 1").unwrap_err();
+        assert_eq!(e.offset, Some(11));
+        let e = parse_fragment(FragmentKind::Expr, "a = 1 b").unwrap_err();
+        assert_eq!(e.offset, Some(6));
+    }
+
+    #[test]
+    fn maps_offsets_into_toml_strings() {
+        let file = "using = \"a = = b\"\n";
+        let v = 8..17;
+        assert_eq!(span_in_value(file, &v, 4..5), 12..13);
+        let file = "body = \"\"\"\nselect 1\"\"\"";
+        assert_eq!(&file[span_in_value(file, &(7..22), 0..6)], "select");
+    }
+}

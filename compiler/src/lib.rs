@@ -1,0 +1,53 @@
+//! schemac: a declarative PostgreSQL schema compiler.
+//!
+//! The pipeline, in the order data flows:
+//! `source` (files) -> `syntax` (TOML with spans) -> `ir` (resolved) -> `plan`
+//! (dependency order) -> `emit` (SQL text) -> `output` (files on disk).
+//! The library never prints and never exits; the binary in `main.rs` does.
+
+pub mod diag;
+pub mod emit;
+pub mod ir;
+pub mod output;
+pub mod plan;
+pub mod source;
+pub mod syntax;
+
+use std::path::Path;
+
+use diag::{Diagnostics, Sources};
+use emit::Output;
+use ir::Ir;
+use plan::Plan;
+
+/// Everything one compilation produced. Later phases are skipped when earlier ones
+/// reported errors, so one typo does not cause a cascade of follow-on errors.
+#[derive(Debug, Default)]
+pub struct Compilation {
+    pub sources: Sources,
+    pub diagnostics: Diagnostics,
+    pub ir: Option<Ir>,
+    pub plan: Option<Plan>,
+    /// Present only when there were no errors.
+    pub output: Option<Output>,
+}
+
+/// Compiles the project in `dir` without writing anything.
+pub fn compile(dir: &Path) -> Compilation {
+    let mut c = Compilation::default();
+    let src = source::load(dir, &mut c.sources, &mut c.diagnostics);
+    if src.project.is_none() && src.domains.is_empty() {
+        return c;
+    }
+    let ir = ir::lower(&src, &c.sources, &mut c.diagnostics);
+    if !c.diagnostics.has_errors() {
+        c.plan = plan::order_by_dependencies(&ir, &mut c.diagnostics);
+    }
+    if !c.diagnostics.has_errors() {
+        if let Some(plan) = &c.plan {
+            c.output = Some(emit::emit_project(&ir, plan, &c.sources));
+        }
+    }
+    c.ir = Some(ir);
+    c
+}

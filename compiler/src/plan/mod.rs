@@ -1,0 +1,5 @@
+//! Planning: the dependency graph of every object and the order to create them in.
+
+mod graph;
+
+pub use graph::{order_by_dependencies, Node, Plan};
