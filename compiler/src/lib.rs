@@ -20,6 +20,10 @@ use emit::Output;
 use ir::Ir;
 use plan::Plan;
 
+/// The Supabase shim: roles, `auth` schema and functions, for running generated SQL
+/// on a plain PostgreSQL (tests, local development).
+pub const SUPABASE_SHIM: &str = include_str!("../sql/supabase_shim.sql");
+
 /// Everything one compilation produced. Later phases are skipped when earlier ones
 /// reported errors, so one typo does not cause a cascade of follow-on errors.
 #[derive(Debug, Default)]
@@ -36,7 +40,9 @@ pub struct Compilation {
 pub fn compile(dir: &Path) -> Compilation {
     let mut c = Compilation::default();
     let src = source::load(dir, &mut c.sources, &mut c.diagnostics);
-    if src.project.is_none() && src.domains.is_empty() {
+    // A file that did not parse would make every reference into it look unknown, so
+    // resolution waits until every file parses.
+    if c.diagnostics.has_errors() {
         return c;
     }
     let ir = ir::lower(&src, &c.sources, &mut c.diagnostics);

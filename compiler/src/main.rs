@@ -33,6 +33,8 @@ enum Command {
     Build(Dirs),
     /// Compile without writing; fail if there are errors or the output directory is stale.
     Check(Dirs),
+    /// Print the Supabase shim (roles, `auth` schema and functions) for testing on plain PostgreSQL.
+    Shim,
     /// Print the JSON Schema of the project file or of domain files (for Taplo / Even Better TOML).
     JsonSchema {
         /// `project` (schemac.toml) or `domain` (domains/*.toml).
@@ -46,6 +48,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(d) => build(&d),
         Command::Check(d) => check(&d),
+        Command::Shim => {
+            print!("{}", schemac::SUPABASE_SHIM);
+            ExitCode::SUCCESS
+        }
         Command::JsonSchema { kind } => {
             println!("{}", schemac::syntax::json_schema(&kind));
             ExitCode::SUCCESS

@@ -181,6 +181,12 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
             .help(format!("add `{field} = ...` to this table"));
     }
     if message.contains("duplicate key") {
+        let key = text.get(loc.span.clone()).unwrap_or("").trim();
+        let message = if key.is_empty() {
+            message
+        } else {
+            format!("duplicate key `{key}`")
+        };
         return Diagnostic::error("duplicate-key", message)
             .label(&loc, "defined again here")
             .help("each key may appear once; remove or rename one of them");

@@ -580,6 +580,26 @@ impl Lowerer<'_> {
         allow_tables: bool,
     ) -> Option<(String, String)> {
         let l = loc(file, ty);
+        // A project enum is named exactly as declared (any characters), optionally as an array.
+        let mut raw = ty.value.trim();
+        let mut depth = 0;
+        while let Some(r) = raw.strip_suffix("[]") {
+            raw = r.trim_end();
+            depth += 1;
+        }
+        for q in [
+            QName::new(self.ir.project.default_schema.clone(), raw),
+            self.qualify(raw),
+        ] {
+            if let Some((ObjKind::Enum, _)) = self.relations.get(&q) {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Enum,
+                    name: q.clone(),
+                });
+                let display = format!("{}{}", crate::emit::quote_qname(&q), "[]".repeat(depth));
+                return Some((display.clone(), display));
+            }
+        }
         let t = match parse_type(&ty.value) {
             Ok(t) => t,
             Err(m) => {
@@ -2079,7 +2099,7 @@ impl Lowerer<'_> {
             let to_name = self.ident(file, &tr.to, "table");
             let fq = self.qualify(&from_name);
             let tq = self.qualify(&to_name);
-            if let Some((kind, l)) = self.relations.get(&fq).cloned() {
+            if let Some((kind, l)) = self.relations.get(&fq).cloned().filter(|_| fq != tq) {
                 self.err(
                     Diagnostic::error("rename-source-exists", format!("`{}` is renamed to `{}`, but a {kind} named `{}` is still declared", fq.name, tq.name, fq.name))
                         .label(&loc(file, from), "old name")
@@ -2203,23 +2223,38 @@ impl Lowerer<'_> {
             .map(|r| (r.from.clone(), r.to.clone()))
             .collect();
         let renames = self.ir.table_renames.clone();
-        for r in &renames {
-            let mut seen = BTreeSet::new();
+        // Self-renames are reported on their own (`rename-to-itself`).
+        for r in renames.iter().filter(|r| r.from != r.to) {
+            let mut chain = vec![r.from.clone()];
             let mut cur = r.to.clone();
             loop {
-                if !seen.insert(cur.clone()) {
-                    self.err(
-                        Diagnostic::error(
-                            "rename-cycle",
-                            format!("the renames starting at `{}` form a loop", r.from.name),
-                        )
-                        .label(&r.loc, "here")
-                        .help("remove one rename of the loop"),
-                    );
+                if cur == r.from {
+                    // A loop is reported once, at its smallest member.
+                    if chain.iter().all(|q| q >= &r.from) {
+                        let names = chain
+                            .iter()
+                            .map(|q| format!("`{}`", q.name))
+                            .collect::<Vec<_>>()
+                            .join(" -> ");
+                        self.err(
+                            Diagnostic::error(
+                                "rename-cycle",
+                                format!("the renames {names} -> `{}` form a loop", r.from.name),
+                            )
+                            .label(&r.loc, "this rename leads back to itself")
+                            .help("remove one rename of the loop"),
+                        );
+                    }
                     break;
                 }
-                match map.get(&cur) {
-                    Some(next) => cur = next.clone(),
+                if chain.contains(&cur) {
+                    break; // a loop further along, reported at its own members
+                }
+                match map.get(&cur).filter(|next| **next != cur) {
+                    Some(next) => {
+                        chain.push(cur.clone());
+                        cur = next.clone();
+                    }
                     None => {
                         if !self
                             .relations

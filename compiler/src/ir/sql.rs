@@ -114,6 +114,11 @@ fn err(text: &str, e: ParserError) -> SqlError {
         }
         None => (raw, None),
     };
+    // The parser reports no position for "found: EOF": the problem is at the end.
+    let offset = match offset {
+        None if message.ends_with("found: EOF") => Some(text.trim_end().len().saturating_sub(1)),
+        o => o,
+    };
     SqlError { message, offset }
 }
 

@@ -1,0 +1,345 @@
+//! A real PostgreSQL for the tests.
+//!
+//! With `DATABASE_URL` set, tests use that server (the role must be allowed to create
+//! databases and roles). Otherwise the first test that needs one starts a throwaway
+//! cluster: `initdb` into a temporary directory (as the `postgres` user when the tests
+//! run as root, since initdb refuses root), listening only on a unix socket in that
+//! directory, `fsync=off`. A watchdog process stops the cluster and deletes the
+//! directory when the test process exits, also when a test panics.
+//!
+//! Each test gets its own database, created from a template that holds the Supabase
+//! shim, so tests run in parallel. A missing server is a failure, never a skip.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+const INSTALL_HELP: &str = "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them \
+    (Debian/Ubuntu: `apt-get install postgresql-15`), or set DATABASE_URL to a server the tests may \
+    create databases on. `.ci/run` installs them when missing.";
+
+/// Where the tests' server is and how to reach it.
+pub struct Server {
+    /// Connection parameters for psql, without the database name.
+    conn: Vec<(String, String)>,
+    /// `postgresql://` URL of the admin database when DATABASE_URL was given.
+    url: Option<String>,
+}
+
+static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+const TEMPLATE: &str = "schemac_template";
+
+fn find_bindir() -> Option<PathBuf> {
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if p.join("initdb").exists() && p.join("pg_ctl").exists() {
+            return Some(p);
+        }
+    }
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|p| p.join("initdb").exists() && p.join("pg_ctl").exists())
+        .collect();
+    candidates.sort_by_key(|p| {
+        p.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_string_lossy().parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    candidates.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Runs a server binary, as `postgres` when we are root.
+fn run_as_server_user(bin: &Path, args: &[&str]) -> Result<(), String> {
+    let mut cmd = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    let out = cmd
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} {} failed:\n{}{}",
+            bin.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+fn start_cluster() -> Result<Server, String> {
+    let bindir = find_bindir().ok_or_else(|| INSTALL_HELP.to_string())?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("schemac-pg-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    if is_root() {
+        let st = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !st.success() {
+            return Err("cannot chown the cluster directory to postgres".into());
+        }
+    }
+    let data = dir.join("data");
+    let data_s = data.to_string_lossy().into_owned();
+    let dir_s = dir.to_string_lossy().into_owned();
+    run_as_server_user(
+        &bindir.join("initdb"),
+        &[
+            "-D",
+            &data_s,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
+    )?;
+    // A port number still names the unix socket; pick one no other cluster here uses.
+    let port = (std::process::id() % 20000 + 30000).to_string();
+    let opts = format!("-k {dir_s} -p {port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
+    let log = dir.join("server.log").to_string_lossy().into_owned();
+    run_as_server_user(
+        &bindir.join("pg_ctl"),
+        &[
+            "-D", &data_s, "-o", &opts, "-l", &log, "-w", "-t", "60", "start",
+        ],
+    )?;
+
+    // Watchdog: when this test process is gone (finished or panicked), stop and delete.
+    let pg_ctl = bindir.join("pg_ctl").to_string_lossy().into_owned();
+    let stop = if is_root() {
+        format!("runuser -u postgres -- {pg_ctl} -D {data_s} -m immediate stop")
+    } else {
+        format!("{pg_ctl} -D {data_s} -m immediate stop")
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir_s}",
+        pid = std::process::id()
+    );
+    Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the cluster watchdog: {e}"))?;
+
+    Ok(Server {
+        conn: vec![
+            ("host".into(), dir_s),
+            ("port".into(), port),
+            ("user".into(), "postgres".into()),
+        ],
+        url: None,
+    })
+}
+
+impl Server {
+    /// The shared server, started on first use. Panics with what to install when there
+    /// is none.
+    pub fn get() -> &'static Server {
+        let s = SERVER.get_or_init(|| {
+            let server = match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.is_empty() => Ok(Server {
+                    conn: Vec::new(),
+                    url: Some(url),
+                }),
+                _ => start_cluster(),
+            }?;
+            server.prepare_template()?;
+            Ok(server)
+        });
+        match s {
+            Ok(s) => s,
+            Err(e) => panic!("no PostgreSQL for the tests: {e}"),
+        }
+    }
+
+    fn psql_base(&self, db: &str) -> Command {
+        let mut c = Command::new("psql");
+        c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "--no-psqlrc"]);
+        match &self.url {
+            Some(url) => {
+                // Replace the database in the URL.
+                let base = url.split('?').next().unwrap_or(url);
+                let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
+                let query = url
+                    .split_once('?')
+                    .map(|(_, q)| format!("?{q}"))
+                    .unwrap_or_default();
+                c.arg("-d").arg(format!("{prefix}/{db}{query}"));
+            }
+            None => {
+                let conninfo = self
+                    .conn
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .chain(std::iter::once(format!("dbname={db}")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                c.arg("-d").arg(conninfo);
+            }
+        }
+        c.env("PGCONNECT_TIMEOUT", "10");
+        c.stdin(Stdio::null());
+        c
+    }
+
+    fn admin_db(&self) -> String {
+        match &self.url {
+            Some(url) => url
+                .split('?')
+                .next()
+                .and_then(|b| b.rsplit_once('/'))
+                .map(|(_, d)| d.to_string())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| "postgres".into()),
+            None => "postgres".into(),
+        }
+    }
+
+    fn prepare_template(&self) -> Result<(), String> {
+        let admin = self.admin_db();
+        let _ = self.exec(&admin, &format!("DROP DATABASE IF EXISTS {TEMPLATE}"));
+        self.exec(&admin, &format!("CREATE DATABASE {TEMPLATE}"))?;
+        self.exec(TEMPLATE, schemac::SUPABASE_SHIM)?;
+        Ok(())
+    }
+
+    /// Runs SQL (any number of statements) in `db`; returns stdout, or the error text.
+    pub fn exec(&self, db: &str, sql: &str) -> Result<String, String> {
+        let tmp = std::env::temp_dir().join(format!(
+            "schemac-sql-{}-{}.sql",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::write(&tmp, sql).map_err(|e| e.to_string())?;
+        let out = self
+            .psql_base(db)
+            .arg("-f")
+            .arg(&tmp)
+            .output()
+            .map_err(|e| format!("cannot run psql: {e}"));
+        let _ = std::fs::remove_file(&tmp);
+        let out = out?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// Rows of a query as `|`-separated text lines.
+    pub fn query(&self, db: &str, sql: &str) -> Result<Vec<String>, String> {
+        let out = self
+            .psql_base(db)
+            .args(["-A", "-t", "-F", "|", "-c", sql])
+            .output()
+            .map_err(|e| format!("cannot run psql: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// A fresh database with the Supabase shim, dropped when the guard goes out of scope.
+    pub fn database(&'static self, label: &str) -> TestDb {
+        let clean: String = label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .take(30)
+            .collect();
+        let name = format!(
+            "t_{clean}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let admin = self.admin_db();
+        // CREATE DATABASE ... TEMPLATE fails if another session is connected to the
+        // template; psql sessions are short, so retry briefly.
+        let mut last = String::new();
+        for _ in 0..50 {
+            match self.exec(
+                &admin,
+                &format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"),
+            ) {
+                Ok(_) => return TestDb { server: self, name },
+                Err(e) => {
+                    last = e;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            }
+        }
+        panic!("cannot create test database {name}: {last}");
+    }
+}
+
+/// A test's own database.
+pub struct TestDb {
+    pub server: &'static Server,
+    pub name: String,
+}
+
+impl TestDb {
+    pub fn exec(&self, sql: &str) -> Result<String, String> {
+        self.server.exec(&self.name, sql)
+    }
+    pub fn query(&self, sql: &str) -> Vec<String> {
+        self.server
+            .query(&self.name, sql)
+            .unwrap_or_else(|e| panic!("query failed: {e}\n{sql}"))
+    }
+    pub fn query_one(&self, sql: &str) -> String {
+        self.query(sql).into_iter().next().unwrap_or_default()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = self.server.admin_db();
+        let _ = self.server.exec(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
