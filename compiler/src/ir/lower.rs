@@ -2256,10 +2256,10 @@ impl Lowerer<'_> {
                         cur = next.clone();
                     }
                     None => {
-                        if !self
+                        if self
                             .relations
                             .get(&cur)
-                            .is_some_and(|(k, _)| *k == ObjKind::Table)
+                            .is_none_or(|(k, _)| *k != ObjKind::Table)
                         {
                             let names: Vec<String> =
                                 self.ir.tables.iter().map(|t| t.name.name.clone()).collect();

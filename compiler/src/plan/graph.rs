@@ -404,12 +404,15 @@ fn fk_cycles(ir: &Ir) -> BTreeSet<(usize, usize)> {
     out
 }
 
+/// Domains in order, and the (from, to) dependencies between them.
+type DomainOrder = (Vec<DomainId>, BTreeSet<(DomainId, DomainId)>);
+
 /// Domains in dependency order (from the object edges), checked against `depends_on`.
 fn order_domains(
     ir: &Ir,
     edges: &BTreeSet<(Node, Node)>,
     diags: &mut Diagnostics,
-) -> Option<(Vec<DomainId>, BTreeSet<(DomainId, DomainId)>)> {
+) -> Option<DomainOrder> {
     let n = ir.domains.len();
     // actual[b] = domains that b's objects read, with one example edge.
     let mut actual: BTreeMap<(usize, usize), (Node, Node)> = BTreeMap::new();

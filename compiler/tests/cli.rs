@@ -1,0 +1,194 @@
+//! The `schemac` binary end to end: build, check, stale output, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn tempdir(label: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let d = std::env::temp_dir().join(format!(
+        "schemac-cli-{label}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs schemac with a deadline, so a hang fails the test instead of blocking it.
+fn schemac(args: &[&str], cwd: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("schemac {args:?} did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn committed_generated_output_is_up_to_date() {
+    let out = schemac(&["check"], &repo());
+    assert!(
+        out.status.success(),
+        "`schemac check` fails on the repository:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn json_schemas_in_docs_are_current() {
+    for kind in ["project", "domain"] {
+        let path = repo().join(format!("docs/schema/{kind}.schema.json"));
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        let current = format!("{}\n", schemac::syntax::json_schema(kind));
+        assert!(
+            on_disk == current,
+            "{} is stale; run `just schema`",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn build_is_idempotent_removes_stale_files_and_check_reports_drift() {
+    let dir = tempdir("build");
+    copy_dir(
+        &repo().join("compiler/tests/fixtures/ok/everything"),
+        &dir.join("proj"),
+    );
+    let out_dir = dir.join("gen");
+    std::fs::create_dir_all(out_dir.join("domains")).unwrap();
+    std::fs::write(out_dir.join("domains/99_gone.sql"), "-- old\n").unwrap();
+    std::fs::write(out_dir.join("keep.txt"), "not schemac's").unwrap();
+
+    let o = schemac(&["build", "--project", "proj", "--out", "gen"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !out_dir.join("domains/99_gone.sql").exists(),
+        "a file build no longer produces is removed"
+    );
+    assert!(
+        out_dir.join("keep.txt").exists(),
+        "files schemac does not manage are kept"
+    );
+    let first = std::fs::read(out_dir.join("schema.sql")).unwrap();
+    let o = schemac(&["build", "--project", "proj", "--out", "gen"], &dir);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("0 file(s) written"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(first, std::fs::read(out_dir.join("schema.sql")).unwrap());
+    assert!(std::fs::read_dir(out_dir.join("domains"))
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")));
+
+    let o = schemac(&["check", "--project", "proj", "--out", "gen"], &dir);
+    assert!(o.status.success());
+
+    // Edit the TOML: check fails with a diff and the command that fixes it.
+    let toml = dir.join("proj/domains/app.toml");
+    let text = std::fs::read_to_string(&toml).unwrap().replace(
+        "title = { type = \"text\" }",
+        "title = { type = \"text\", not_null = true }",
+    );
+    std::fs::write(&toml, text).unwrap();
+    let o = schemac(&["check", "--project", "proj", "--out", "gen"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("-    \"title\" text,") && stdout.contains("+    \"title\" text NOT NULL,"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("just build"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = schemac(&["build", "--no-such-flag"], &repo());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Bad input of every kind gives diagnostics and exit code 1: never a panic, a hang
+/// or partial output.
+#[test]
+fn bad_input_never_panics_hangs_or_writes() {
+    let project = "[project]\nname = \"bad\"\npostgres = 15\n";
+    let nested = format!(
+        "[domain]\nname = \"core\"\nx = {}1{}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let mut big = String::from("[domain]\nname = \"core\"\n\n[tables.core_big.columns]\n");
+    let mut i = 0;
+    while big.len() < 10 * 1024 * 1024 {
+        big.push_str(&format!(
+            "c{i} = {{ type = \"text\", comment = \"{}\" }}\n",
+            "x".repeat(200)
+        ));
+        i += 1;
+    }
+    big.push_str("last = { type = \"nosuchtype\" }\n");
+    let cases: Vec<(&str, Vec<u8>, Vec<u8>, &str)> = vec![
+        ("empty files", Vec::new(), Vec::new(), "missing-key"),
+        ("binary", project.as_bytes().to_vec(), vec![0xff, 0xfe, 0x00, 0x9f, 0x92, 0x96], "not-utf8"),
+        ("deep nesting", project.as_bytes().to_vec(), nested.into_bytes(), "toml-syntax"),
+        ("10 MB file", project.as_bytes().to_vec(), big.into_bytes(), "unknown-type"),
+        ("duplicate keys", project.as_bytes().to_vec(), b"[domain]\nname = \"core\"\nname = \"core\"\n".to_vec(), "duplicate-key"),
+        ("semicolons and quotes", project.as_bytes().to_vec(), b"[domain]\nname = \"core\"\n[tables.\"x; drop table y\".columns]\n\"a\\\"b\" = { type = \"text; drop table y\" }\n".to_vec(), "invalid-type"),
+    ];
+    for (label, proj, domain, code) in cases {
+        let dir = tempdir("bad");
+        std::fs::create_dir_all(dir.join("p/domains")).unwrap();
+        std::fs::write(dir.join("p/schemac.toml"), proj).unwrap();
+        std::fs::write(dir.join("p/domains/core.toml"), domain).unwrap();
+        let start = Instant::now();
+        let o = schemac(&["build", "--project", "p", "--out", "gen"], &dir);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{label}: exit code\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{label}: panic\n{stderr}");
+        assert!(
+            stderr.contains(code),
+            "{label}: expected a `{code}` diagnostic\n{}",
+            &stderr[..stderr.len().min(3000)]
+        );
+        assert!(!dir.join("gen").exists(), "{label}: nothing may be written");
+        eprintln!("{label}: {:?}", start.elapsed());
+    }
+}

@@ -1,0 +1,23 @@
+# schemac — thin wrappers over cargo. `just --list` shows them.
+
+# Compile schemas/ into generated/ (SQL, per-domain files).
+build:
+    cargo run --release -q -- build
+
+# Compile without writing; fail on errors or stale generated/ output.
+check:
+    cargo run --release -q -- check
+
+# Run every test (starts a throwaway PostgreSQL when DATABASE_URL is unset).
+test:
+    cargo test
+
+# Regenerate the JSON Schemas of the language in docs/schema/.
+schema:
+    cargo run --release -q -- json-schema project > docs/schema/project.schema.json
+    cargo run --release -q -- json-schema domain > docs/schema/domain.schema.json
+
+# Format and lint the Rust code.
+fmt:
+    cargo fmt --all
+    cargo clippy --all-targets -- -D warnings
