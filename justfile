@@ -8,6 +8,14 @@ build:
 check:
     cargo run --release -q -- check
 
+# Naming and security lint of schemas/ (add --fix, --format json|github|sarif, --show-exempt).
+lint *ARGS:
+    cargo run --release -q -- lint {{ARGS}}
+
+# Regenerate docs/rules/ from the rules' doc comments.
+rule-docs:
+    cargo run --release -q -- rule-docs docs/rules
+
 # Run every test (starts a throwaway PostgreSQL when DATABASE_URL is unset).
 test:
     cargo test

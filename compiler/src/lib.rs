@@ -8,6 +8,7 @@
 pub mod diag;
 pub mod emit;
 pub mod ir;
+pub mod lint;
 pub mod output;
 pub mod plan;
 pub mod source;
@@ -32,12 +33,26 @@ pub struct Compilation {
     pub diagnostics: Diagnostics,
     pub ir: Option<Ir>,
     pub plan: Option<Plan>,
+    /// The lint's findings (present when the project resolved without errors).
+    pub lint: Option<lint::LintReport>,
     /// Present only when there were no errors.
     pub output: Option<Output>,
 }
 
+/// What to compile.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Run only this lint rule (fixtures test one rule at a time).
+    pub only_rule: Option<String>,
+}
+
 /// Compiles the project in `dir` without writing anything.
 pub fn compile(dir: &Path) -> Compilation {
+    compile_with(dir, &Options::default())
+}
+
+/// Compiles with options; see [`compile`].
+pub fn compile_with(dir: &Path, options: &Options) -> Compilation {
     let mut c = Compilation::default();
     let src = source::load(dir, &mut c.sources, &mut c.diagnostics);
     // A file that did not parse would make every reference into it look unknown, so
@@ -46,7 +61,14 @@ pub fn compile(dir: &Path) -> Compilation {
         return c;
     }
     let ir = ir::lower(&src, &c.sources, &mut c.diagnostics);
+    // The lint and the planner both need a resolved IR, and neither needs the other:
+    // a naming problem does not hide a dependency cycle.
     if !c.diagnostics.has_errors() {
+        c.lint = Some(lint::run(
+            &ir,
+            options.only_rule.as_deref(),
+            &mut c.diagnostics,
+        ));
         c.plan = plan::order_by_dependencies(&ir, &mut c.diagnostics);
     }
     if !c.diagnostics.has_errors() {

@@ -27,12 +27,38 @@ struct Dirs {
     out: PathBuf,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Github,
+    Sarif,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Compile the project and write `schema.sql` and per-domain files into the output directory.
     Build(Dirs),
     /// Compile without writing; fail if there are errors or the output directory is stale.
     Check(Dirs),
+    /// Check naming conventions and security rules (also part of build and check).
+    Lint {
+        /// Project directory holding `schemac.toml` and `domains/`.
+        #[arg(long, default_value = "schemas")]
+        project: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Apply mechanical fixes to the TOML (prefix, plural, wrap auth calls).
+        #[arg(long)]
+        fix: bool,
+        /// List the documented exemptions with their reasons.
+        #[arg(long)]
+        show_exempt: bool,
+    },
+    /// Write the rules' documentation (docs/rules/<rule>.md) into a directory.
+    #[command(hide = true)]
+    RuleDocs { dir: PathBuf },
     /// Print the Supabase shim (roles, `auth` schema and functions) for testing on plain PostgreSQL.
     Shim,
     /// Print the JSON Schema of the project file or of domain files (for Taplo / Even Better TOML).
@@ -48,6 +74,23 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(d) => build(&d),
         Command::Check(d) => check(&d),
+        Command::Lint {
+            project,
+            format,
+            fix,
+            show_exempt,
+        } => lint(&project, format, fix, show_exempt),
+        Command::RuleDocs { dir } => {
+            for (name, text) in schemac::lint::rule_docs() {
+                if let Err(e) = std::fs::create_dir_all(&dir)
+                    .and_then(|_| std::fs::write(dir.join(&name), text))
+                {
+                    eprintln!("schemac: cannot write {}: {e}", dir.join(&name).display());
+                    return ExitCode::from(1);
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::Shim => {
             print!("{}", schemac::SUPABASE_SHIM);
             ExitCode::SUCCESS
@@ -138,4 +181,75 @@ fn check(d: &Dirs) -> ExitCode {
         d.project.display()
     );
     ExitCode::from(1)
+}
+
+fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool) -> ExitCode {
+    let mut c = schemac::compile(project);
+    if fix {
+        let fixes: Vec<_> = c
+            .lint
+            .iter()
+            .flat_map(|r| r.active.iter().filter_map(|(f, _)| f.fix.clone()))
+            .collect();
+        if !fixes.is_empty() {
+            match schemac::lint::fix::apply(project, &c.sources, &fixes) {
+                Ok(changed) => {
+                    eprintln!(
+                        "schemac: applied {} fix(es) in {} file(s): {}",
+                        fixes.len(),
+                        changed.len(),
+                        changed.join(", ")
+                    );
+                    c = schemac::compile(project);
+                }
+                Err(e) => {
+                    eprintln!("schemac: could not apply fixes: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        } else {
+            eprintln!("schemac: nothing to fix mechanically");
+        }
+    }
+    if show_exempt {
+        if let (Some(r), Some(ir)) = (&c.lint, &c.ir) {
+            for (subject, e) in &r.exemptions {
+                let what = match subject {
+                    schemac::lint::Subject::Table(i) => {
+                        format!("table {}", ir.tables[*i].name.name)
+                    }
+                    schemac::lint::Subject::View(i) => format!("view {}", ir.views[*i].name.name),
+                    schemac::lint::Subject::Function(i) => {
+                        format!("function {}", ir.functions[*i].name.name)
+                    }
+                    schemac::lint::Subject::Project => "project".to_string(),
+                };
+                let (line, _) = c.sources.line_col(e.loc.file, e.loc.span.start);
+                println!(
+                    "{}:{line}: {what}: {} exempt: {}",
+                    c.sources.get(e.loc.file).path,
+                    e.rule,
+                    e.reason
+                );
+            }
+        }
+    }
+    let sorted = c.diagnostics.sorted(&c.sources);
+    let errors = sorted.iter().any(|d| d.severity == Severity::Error);
+    match format {
+        Format::Human => {
+            report(&c);
+            if sorted.is_empty() {
+                eprintln!("schemac: lint clean");
+            }
+        }
+        Format::Json => println!("{}", schemac::lint::report::json(&sorted, &c.sources)),
+        Format::Github => print!("{}", schemac::lint::report::github(&sorted, &c.sources)),
+        Format::Sarif => println!("{}", schemac::lint::report::sarif(&sorted, &c.sources)),
+    }
+    if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -13,7 +13,9 @@ use crate::emit::Output;
 /// no longer produces them. Anything else in the directory (e.g. `migrations/`) is
 /// left alone.
 fn is_managed(rel: &str) -> bool {
-    rel == "schema.sql" || (rel.starts_with("domains/") && rel.ends_with(".sql"))
+    rel == "schema.sql"
+        || (rel.starts_with("domains/") && rel.ends_with(".sql"))
+        || rel == "docs/domains.md"
 }
 
 fn existing_managed(out_dir: &Path) -> BTreeSet<String> {
@@ -32,7 +34,7 @@ fn existing_managed(out_dir: &Path) -> BTreeSet<String> {
             };
             let p = e.path();
             if p.is_dir() {
-                if rel == "domains" {
+                if rel == "domains" || rel == "docs" {
                     stack.push((p, rel));
                 }
             } else if is_managed(&rel) {

@@ -250,6 +250,10 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
         r.push_str("\nCOMMIT;\n");
         out.files.insert(format!("{stem}.rollback.sql"), r);
     }
+    out.files.insert(
+        "docs/domains.md".into(),
+        super::summary::domains_md(ir, plan),
+    );
     out
 }
 

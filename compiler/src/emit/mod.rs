@@ -6,6 +6,7 @@
 mod ddl;
 mod files;
 mod quote;
+mod summary;
 
 pub use ddl::*;
 pub use files::{emit_project, Output};

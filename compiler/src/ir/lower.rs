@@ -597,7 +597,7 @@ impl Lowerer<'_> {
                     name: q.clone(),
                 });
                 let display = format!("{}{}", crate::emit::quote_qname(&q), "[]".repeat(depth));
-                return Some((display.clone(), display));
+                return Some((display, format!("{q}{}", "[]".repeat(depth))));
             }
         }
         let t = match parse_type(&ty.value) {
@@ -622,14 +622,21 @@ impl Lowerer<'_> {
                     crate::emit::quote_qname(&q),
                     "[]".repeat(t.array_depth)
                 );
-                Some((display, canonical(&t)))
+                Some((display, format!("{q}{}", "[]".repeat(t.array_depth))))
             }
             Some((kind @ (ObjKind::Table | ObjKind::View), _)) if allow_tables => {
                 deps.insert(ObjRef {
                     kind: *kind,
-                    name: q,
+                    name: q.clone(),
                 });
-                Some((t.display(), canonical(&t)))
+                Some((
+                    format!(
+                        "{}{}",
+                        crate::emit::quote_qname(&q),
+                        "[]".repeat(t.array_depth)
+                    ),
+                    format!("{q}{}", "[]".repeat(t.array_depth)),
+                ))
             }
             _ => {
                 let enums: Vec<String> = self
@@ -1236,22 +1243,6 @@ impl Lowerer<'_> {
         }
         let rls = t.rls.as_ref().is_none_or(|r| r.value);
         let rls_reason = t.rls_reason.as_ref().map(|r| r.value.trim().to_string());
-        if !rls && rls_reason.as_deref().unwrap_or("").is_empty() {
-            let rl = loc(
-                file,
-                t.rls
-                    .as_ref()
-                    .unwrap_or_else(|| unreachable!("rls is false only when written")),
-            );
-            self.err(
-                Diagnostic::error(
-                    "rls-without-reason",
-                    format!("table `{tn}` turns row-level security off without a reason"),
-                )
-                .label(&rl, "RLS off")
-                .help("add `rls_reason = \"...\"` saying why the table needs no RLS"),
-            );
-        }
         if rls {
             if let Some(r) = &t.rls_reason {
                 self.err(
@@ -1570,8 +1561,8 @@ impl Lowerer<'_> {
                 },
             };
             let mut roles = Vec::new();
+            // Unknown policy roles are the lint rule `policy-unknown-role`.
             for r in &p.roles {
-                self.role(file, r, &format!("policy `{pn}`"));
                 roles.push((r.value.clone(), loc(file, r)));
             }
             let mut deps = BTreeSet::new();
@@ -1801,7 +1792,10 @@ impl Lowerer<'_> {
             for (k, present) in [
                 (
                     "security_invoker",
-                    v.security_invoker.as_ref().map(|s| loc(file, s)),
+                    v.security_invoker
+                        .as_ref()
+                        .filter(|s| s.value)
+                        .map(|s| loc(file, s)),
                 ),
                 (
                     "check_option",
@@ -2310,15 +2304,18 @@ impl Lowerer<'_> {
             for i in &t.indexes {
                 names.push((&i.name, &i.loc, true));
             }
+            // Constraint names are unique per table, whatever their kind.
             let mut constraint_names: BTreeMap<&str, &Loc> = BTreeMap::new();
-            for c in &t.checks {
-                if let Some(prev) = constraint_names.insert(&c.name, &c.loc) {
-                    problems.push((c.name.clone(), c.loc.clone(), prev.clone()));
-                }
-            }
-            for f in &t.foreign_keys {
-                if let Some(prev) = constraint_names.insert(&f.name, &f.loc) {
-                    problems.push((f.name.clone(), f.loc.clone(), prev.clone()));
+            let all = t
+                .primary_key
+                .iter()
+                .map(|p| (&p.name, &p.loc))
+                .chain(t.uniques.iter().map(|u| (&u.name, &u.loc)))
+                .chain(t.checks.iter().map(|c| (&c.name, &c.loc)))
+                .chain(t.foreign_keys.iter().map(|f| (&f.name, &f.loc)));
+            for (n, l) in all {
+                if let Some(prev) = constraint_names.insert(n, l) {
+                    problems.push((n.clone(), l.clone(), prev.clone()));
                 }
             }
             for (n, l, relation) in names {
@@ -2340,7 +2337,7 @@ impl Lowerer<'_> {
                 Diagnostic::error("duplicate-name", format!("the name `{n}` is used twice"))
                     .label(&l, "used again here")
                     .label(&prev, "first used here")
-                    .help("indexes, key constraints, tables and views share one namespace per schema; give one of them another `name`"),
+                    .help("constraint names are unique per table, and indexes, key constraints, tables and views share one namespace per schema; give one of them another `name`"),
             );
         }
     }

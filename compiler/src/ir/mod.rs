@@ -6,5 +6,5 @@ mod model;
 pub mod sql;
 pub mod types;
 
-pub use lower::lower;
+pub use lower::{lower, MAX_IDENT_BYTES};
 pub use model::*;

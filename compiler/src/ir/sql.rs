@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::ops::{ControlFlow, Range};
 
-use sqlparser::ast::{Expr, ObjectName, Query, Visit, Visitor};
+use sqlparser::ast::{Expr, ObjectName, Query, TableFactor, Visit, Visitor};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
@@ -141,6 +141,8 @@ fn offset_of(text: &str, line: usize, col: usize) -> Option<usize> {
 #[derive(Default)]
 struct RefCollector {
     ctes: BTreeSet<String>,
+    /// Names used as set-returning functions in FROM (`generate_series(1, 3)`).
+    table_functions: BTreeSet<Vec<String>>,
     relations: BTreeSet<Vec<String>>,
     functions: BTreeSet<Vec<String>>,
 }
@@ -153,6 +155,7 @@ impl RefCollector {
                 .relations
                 .into_iter()
                 .filter(|r| !(r.len() == 1 && ctes.contains(&r[0])))
+                .filter(|r| !self.table_functions.contains(r))
                 .collect(),
             functions: self.functions,
         }
@@ -180,6 +183,21 @@ impl Visitor for RefCollector {
             for cte in &with.cte_tables {
                 self.ctes.insert(cte.alias.name.value.to_lowercase());
             }
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        match factor {
+            TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            }
+            | TableFactor::Function { name, .. } => {
+                self.table_functions.insert(fold(name));
+                self.functions.insert(fold(name));
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
@@ -262,6 +280,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn set_returning_functions_are_not_relations() {
+        let refs = parse_fragment(
+            FragmentKind::Query,
+            "select g from generate_series(1, 3) g join crm_leads on true",
+        )
+        .unwrap();
+        let rels: Vec<_> = refs.relations.iter().map(|r| r.join(".")).collect();
+        assert_eq!(rels, vec!["crm_leads"]);
+        assert!(refs
+            .functions
+            .contains(&vec!["generate_series".to_string()]));
+    }
+
+    #[test]
     fn collects_relations_and_functions_but_not_ctes() {
         let refs = parse_fragment(
             FragmentKind::Query,
@@ -287,7 +319,8 @@ mod tests {
     fn maps_offsets_into_toml_strings() {
         let file = "using = \"a = = b\"\n";
         let v = 8..17;
-        assert_eq!(span_in_value(file, &v, 4..5), 12..13);
+        assert_eq!(span_in_value(file, &v, 4..5), 13..14);
+        assert_eq!(&file[13..14], "=");
         let file = "body = \"\"\"\nselect 1\"\"\"";
         assert_eq!(&file[span_in_value(file, &(7..22), 0..6)], "select");
     }

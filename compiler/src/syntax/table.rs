@@ -173,7 +173,7 @@ pub struct Index {
     pub name: Option<Sp<String>>,
     #[serde(default)]
     pub unique: Option<Sp<bool>>,
-    /// `btree` (default), `gin`, `gist`, `hash`, `brin`.
+    /// `btree` (default), `gin`, `gist`, `hash`, `brin`, `spgist`.
     #[serde(default)]
     pub method: Option<Sp<String>>,
     /// Partial index predicate (SQL).
@@ -209,7 +209,7 @@ pub struct Policy {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
-    /// `before`, `after` or `instead_of`.
+    /// `before` or `after`.
     pub timing: Sp<String>,
     /// `insert`, `update`, `delete`, `truncate`.
     pub events: Vec<Sp<String>>,
