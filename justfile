@@ -29,3 +29,11 @@ schema:
 fmt:
     cargo fmt --all
     cargo clippy --all-targets -- -D warnings
+
+# Compile the changes since the last migration into generated/migrations/NNNN_<name>/.
+migrate NAME:
+    cargo run --release -q -- migrate {{NAME}}
+
+# Rewrite the example history of schemas/ (generated/migrations) from the declared renames.
+example-history:
+    cargo test -q --test history -- --ignored regenerate_example_history

@@ -6,14 +6,28 @@ use std::ops::Range;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
 /// Index of a file in [`Sources`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
-/// A place in a source file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A place in a source file. Snapshots do not keep places: a `Loc` serializes as
+/// `null` and deserializes to the empty place.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Loc {
     pub file: FileId,
     pub span: Range<usize>,
+}
+
+impl serde::Serialize for Loc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_none()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Loc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d)?;
+        Ok(Loc::default())
+    }
 }
 
 impl Loc {

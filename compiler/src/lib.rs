@@ -7,6 +7,7 @@
 
 pub mod diag;
 pub mod emit;
+pub mod history;
 pub mod ir;
 pub mod lint;
 pub mod output;

@@ -41,6 +41,13 @@ enum Command {
     Build(Dirs),
     /// Compile without writing; fail if there are errors or the output directory is stale.
     Check(Dirs),
+    /// Compile the changes since the last migration into `<out>/migrations/NNNN_<name>/`.
+    Migrate {
+        /// Migration name: lower-case letters, digits and underscores.
+        name: String,
+        #[command(flatten)]
+        dirs: Dirs,
+    },
     /// Check naming conventions and security rules (also part of build and check).
     Lint {
         /// Project directory holding `schemac.toml` and `domains/`.
@@ -74,6 +81,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(d) => build(&d),
         Command::Check(d) => check(&d),
+        Command::Migrate { name, dirs } => migrate(&name, &dirs),
         Command::Lint {
             project,
             format,
@@ -155,7 +163,13 @@ fn build(d: &Dirs) -> ExitCode {
 }
 
 fn check(d: &Dirs) -> ExitCode {
-    let c = schemac::compile(&d.project);
+    let mut c = schemac::compile(&d.project);
+    if let Some(ir) = &c.ir {
+        if !c.diagnostics.has_errors() {
+            let label = format!("{}/migrations", d.out.display());
+            schemac::history::verify(&d.out.join("migrations"), &label, ir, &mut c.diagnostics);
+        }
+    }
     if report(&c) {
         return ExitCode::from(1);
     }
@@ -251,5 +265,47 @@ fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool)
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn migrate(name: &str, d: &Dirs) -> ExitCode {
+    let mut c = schemac::compile(&d.project);
+    if report(&c) {
+        eprintln!("schemac: fix the errors above before creating a migration");
+        return ExitCode::from(1);
+    }
+    let Some(ir) = c.ir.take() else {
+        return ExitCode::from(1);
+    };
+    let dir = d.out.join("migrations");
+    match schemac::history::migrate(&dir, name, &ir, &mut c.diagnostics) {
+        Err(e) => {
+            eprintln!("schemac: cannot write to {}: {e}", dir.display());
+            ExitCode::from(1)
+        }
+        Ok(None) => {
+            report(&c);
+            eprintln!("schemac: no migration was written");
+            ExitCode::from(1)
+        }
+        Ok(Some(schemac::history::MigrateOutcome::NothingToDo)) => {
+            eprintln!("schemac: the schema matches the last migration; nothing to do");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(schemac::history::MigrateOutcome::Written {
+            dir_name,
+            migration,
+        })) => {
+            for w in &migration.warnings {
+                eprintln!("warning: {w}");
+            }
+            let cleanup = if migration.cleanup.is_some() {
+                ", cleanup.sql"
+            } else {
+                ""
+            };
+            eprintln!("schemac: wrote {}/{dir_name}/ (up.sql, down.sql{cleanup}, snapshot.json); review it and commit it", dir.display());
+            ExitCode::SUCCESS
+        }
     }
 }

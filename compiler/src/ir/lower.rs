@@ -84,6 +84,9 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         if let Some(r) = &d.renames {
             l.renames(*file, *id, r);
         }
+        for a in &d.accept_data_loss {
+            l.accept_loss(*file, a);
+        }
     }
     l.check_rename_chains();
     l.check_relation_namespace();
@@ -983,7 +986,16 @@ impl Lowerer<'_> {
             }
             let not_null =
                 is_pk || c.not_null.as_ref().is_some_and(|n| n.value) || identity.is_some();
+            let convert_using = c.using.as_ref().and_then(|u| {
+                self.expr(
+                    file,
+                    u,
+                    &format!("the `using` of `{tn}.{cn}`"),
+                    &mut BTreeSet::new(),
+                )
+            });
             columns.push(Column {
+                convert_using,
                 name: cn,
                 loc: cl,
                 ty,
@@ -2082,6 +2094,47 @@ impl Lowerer<'_> {
             rollback: r.rollback.as_ref().map(|s| s.value.clone()),
             reason: r.reason.value.clone(),
             deps,
+        });
+    }
+
+    // ---------------------------------------------------------------- data loss
+
+    fn accept_loss(&mut self, file: FileId, a: &Sp<syntax::AcceptDataLoss>) {
+        const CHANGES: [&str; 5] = [
+            "drop_table",
+            "drop_column",
+            "change_type",
+            "drop_enum_value",
+            "add_not_null_column",
+        ];
+        if !CHANGES.contains(&a.change.as_str()) {
+            self.err(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{}` is not a kind of data-losing change", a.change.value),
+                )
+                .label(&loc(file, &a.change), "unknown change")
+                .help(format!(
+                    "use one of {}",
+                    CHANGES.map(|c| format!("`{c}`")).join(", ")
+                )),
+            );
+        }
+        if a.reason.value.trim().is_empty() {
+            self.err(
+                Diagnostic::error(
+                    "accept-loss-without-reason",
+                    "accepting data loss needs a reason",
+                )
+                .label(&loc(file, &a.reason), "empty")
+                .help("say why losing this data is acceptable"),
+            );
+        }
+        self.ir.accepted_losses.push(AcceptedLoss {
+            change: a.change.value.clone(),
+            object: a.object.value.clone(),
+            reason: a.reason.value.clone(),
+            loc: loc(file, a),
         });
     }
 

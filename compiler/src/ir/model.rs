@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diag::{FileId, Loc};
 
 /// A schema-qualified name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QName {
     pub schema: String,
     pub name: String,
@@ -30,7 +30,7 @@ impl fmt::Display for QName {
 }
 
 /// Kinds of objects that other objects can depend on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjKind {
     Enum,
@@ -53,13 +53,13 @@ impl fmt::Display for ObjKind {
 }
 
 /// A reference to a project object, used for dependency edges.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObjRef {
     pub kind: ObjKind,
     pub name: QName,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DomainId(pub usize);
 
 /// The whole compiled project.
@@ -74,6 +74,17 @@ pub struct Ir {
     pub raws: Vec<Raw>,
     pub table_renames: Vec<TableRename>,
     pub column_renames: Vec<ColumnRename>,
+    pub accepted_losses: Vec<AcceptedLoss>,
+}
+
+/// A data-losing change the TOML acknowledges.
+#[derive(Debug, Clone)]
+pub struct AcceptedLoss {
+    /// `drop_table`, `drop_column`, `change_type`, `drop_enum_value`, `add_not_null_column`.
+    pub change: String,
+    pub object: String,
+    pub reason: String,
+    pub loc: Loc,
 }
 
 impl Ir {
@@ -137,26 +148,31 @@ pub struct Domain {
     pub depends_on: Option<Vec<(String, Loc)>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Enum {
     pub name: QName,
+    #[serde(skip)]
     pub loc: Loc,
+    #[serde(skip)]
     pub domain: DomainId,
     pub values: Vec<String>,
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exemption {
     pub rule: String,
     pub reason: String,
+    #[serde(skip)]
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     pub name: QName,
+    #[serde(skip)]
     pub loc: Loc,
+    #[serde(skip)]
     pub domain: DomainId,
     pub description: Option<String>,
     pub rls: bool,
@@ -184,51 +200,59 @@ impl Table {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
+    #[serde(skip)]
     pub loc: Loc,
     /// The type as written (normalized spacing, lower case keywords).
     pub ty: String,
     /// Canonical spelling for comparisons (`int4` and `integer` are the same).
     pub canonical_ty: String,
+    #[serde(skip)]
     pub ty_loc: Loc,
     pub not_null: bool,
     pub default: Option<String>,
     pub generated: Option<String>,
     pub identity: Option<Identity>,
     pub comment: Option<String>,
+    /// `USING` expression for a migration that changes the type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convert_using: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Identity {
     Always,
     ByDefault,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    #[serde(skip)]
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unique {
     pub name: String,
     pub columns: Vec<String>,
     pub nulls_not_distinct: bool,
+    #[serde(skip)]
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub expression: String,
+    #[serde(skip)]
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FkAction {
     NoAction,
     Restrict,
@@ -249,13 +273,13 @@ impl FkAction {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Deferrable {
     InitiallyImmediate,
     InitiallyDeferred,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForeignKey {
     pub name: String,
     pub columns: Vec<String>,
@@ -266,26 +290,28 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     pub on_update: FkAction,
     pub deferrable: Option<Deferrable>,
+    #[serde(skip)]
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IndexKey {
     Column(String),
     Expr(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     pub unique: bool,
     pub method: String,
     pub keys: Vec<IndexKey>,
     pub predicate: Option<String>,
+    #[serde(skip)]
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PolicyCommand {
     All,
     Select,
@@ -306,11 +332,13 @@ impl PolicyCommand {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
+    #[serde(skip)]
     pub loc: Loc,
     pub command: PolicyCommand,
+    #[serde(skip)]
     pub command_loc: Option<Loc>,
     /// Empty means `PUBLIC`.
     pub roles: Vec<(String, Loc)>,
@@ -321,16 +349,18 @@ pub struct Policy {
     pub deps: BTreeSet<ObjRef>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grant {
     pub role: String,
     pub privileges: Vec<String>,
+    #[serde(skip)]
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     pub name: String,
+    #[serde(skip)]
     pub loc: Loc,
     pub timing: String,
     pub events: Vec<String>,
@@ -339,12 +369,15 @@ pub struct Trigger {
     pub condition: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct View {
     pub name: QName,
+    #[serde(skip)]
     pub loc: Loc,
+    #[serde(skip)]
     pub domain: DomainId,
     pub query: String,
+    #[serde(skip)]
     pub query_loc: Loc,
     pub security_invoker: bool,
     pub check_option: Option<String>,
@@ -359,22 +392,25 @@ pub struct View {
     pub reads: BTreeSet<QName>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Argument {
     pub name: String,
     pub ty: String,
     pub default: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Function {
     pub name: QName,
+    #[serde(skip)]
     pub loc: Loc,
+    #[serde(skip)]
     pub domain: DomainId,
     pub arguments: Vec<Argument>,
     pub returns: String,
     pub language: String,
     pub body: String,
+    #[serde(skip)]
     pub body_loc: Loc,
     pub volatility: String,
     pub security_definer: bool,
@@ -393,10 +429,12 @@ impl Function {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Raw {
     pub name: String,
+    #[serde(skip)]
     pub loc: Loc,
+    #[serde(skip)]
     pub domain: DomainId,
     pub sql: String,
     pub rollback: Option<String>,

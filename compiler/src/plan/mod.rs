@@ -1,5 +1,7 @@
 //! Planning: the dependency graph of every object and the order to create them in.
 
 mod graph;
+pub mod migrate;
+pub mod snapshot;
 
 pub use graph::{order_by_dependencies, Node, Plan};

@@ -30,6 +30,21 @@ pub struct DomainFile {
     /// SQL the language does not model, emitted verbatim and marked as such.
     #[serde(default)]
     pub raw: IndexMap<Sp<String>, Sp<RawSql>>,
+    /// Changes that lose data, acknowledged so `schemac migrate` may generate them.
+    #[serde(default)]
+    pub accept_data_loss: Vec<Sp<AcceptDataLoss>>,
+}
+
+/// `[[accept_data_loss]]`: a migration may drop or narrow this, for this reason.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptDataLoss {
+    /// `drop_table`, `drop_column`, `change_type`, `drop_enum_value` or `add_not_null_column`.
+    pub change: Sp<String>,
+    /// `table`, `table.column`, or `enum.value`.
+    pub object: Sp<String>,
+    /// Why losing the data is acceptable.
+    pub reason: Sp<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -108,6 +108,10 @@ pub struct Column {
     /// `COMMENT ON COLUMN`.
     #[serde(default)]
     pub comment: Option<Sp<String>>,
+    /// How a migration converts existing values when `type` changes:
+    /// `ALTER COLUMN ... TYPE ... USING <expression>` (e.g. `"amount::numeric(12,2)"`).
+    #[serde(default)]
+    pub using: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -260,6 +260,57 @@ impl Server {
         }
     }
 
+    /// `pg_dump --schema-only` of the given schemas, normalized for comparison
+    /// (comments, blank lines and session settings removed).
+    pub fn dump(&self, db: &str, schemas: &[&str]) -> String {
+        let bin = find_bindir()
+            .map(|b| b.join("pg_dump"))
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| PathBuf::from("pg_dump"));
+        let mut c = Command::new(bin);
+        c.args(["--schema-only", "--no-owner"]);
+        for s in schemas {
+            c.arg("-n").arg(s);
+        }
+        match &self.url {
+            Some(url) => {
+                let base = url.split('?').next().unwrap_or(url);
+                let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
+                c.arg("-d").arg(format!("{prefix}/{db}"));
+            }
+            None => {
+                let conninfo = self
+                    .conn
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .chain(std::iter::once(format!("dbname={db}")))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                c.arg("-d").arg(conninfo);
+            }
+        }
+        let out = c
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run pg_dump: {e}"));
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| {
+                !l.starts_with("--")
+                    && !l.trim().is_empty()
+                    && !l.starts_with("SET ")
+                    && !l.starts_with("SELECT pg_catalog.set_config")
+                    && !l.starts_with("\\restrict")
+                    && !l.starts_with("\\unrestrict")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Rows of a query as `|`-separated text lines.
     pub fn query(&self, db: &str, sql: &str) -> Result<Vec<String>, String> {
         let out = self
@@ -321,6 +372,9 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    pub fn dump(&self, schemas: &[&str]) -> String {
+        self.server.dump(&self.name, schemas)
+    }
     pub fn exec(&self, sql: &str) -> Result<String, String> {
         self.server.exec(&self.name, sql)
     }

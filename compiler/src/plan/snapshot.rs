@@ -1,0 +1,291 @@
+//! The machine-readable state a migration leaves behind: deterministic JSON of the
+//! schema objects (no source places), the starting point of the next migration.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Loc, Sources};
+use crate::ir::{Domain, DomainId, Enum, Function, Ir, Raw, Table, View};
+
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub version: u32,
+    pub default_schema: String,
+    /// Schemas the project creates (not `public`, not declared external).
+    #[serde(default)]
+    pub schemas: std::collections::BTreeSet<String>,
+    pub enums: Vec<Enum>,
+    pub tables: Vec<Table>,
+    pub views: Vec<View>,
+    pub functions: Vec<Function>,
+    pub raws: Vec<Raw>,
+}
+
+impl Snapshot {
+    /// The empty database.
+    pub fn empty(default_schema: &str) -> Self {
+        Snapshot {
+            version: SNAPSHOT_VERSION,
+            default_schema: default_schema.to_string(),
+            ..Default::default()
+        }
+    }
+
+    pub fn from_ir(ir: &Ir) -> Self {
+        let mut s = Snapshot {
+            version: SNAPSHOT_VERSION,
+            default_schema: ir.project.default_schema.clone(),
+            enums: ir.enums.clone(),
+            tables: ir.tables.clone(),
+            views: ir.views.clone(),
+            functions: ir.functions.clone(),
+            raws: ir.raws.clone(),
+            schemas: ir
+                .tables
+                .iter()
+                .map(|t| &t.name.schema)
+                .chain(ir.views.iter().map(|v| &v.name.schema))
+                .chain(ir.functions.iter().map(|f| &f.name.schema))
+                .chain(ir.enums.iter().map(|e| &e.name.schema))
+                .filter(|s| *s != "public" && !ir.project.external_schemas.contains(*s))
+                .cloned()
+                .collect(),
+        };
+        s.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        s.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        s.views.sort_by(|a, b| a.name.cmp(&b.name));
+        s.functions.sort_by(|a, b| a.name.cmp(&b.name));
+        s.raws.sort_by(|a, b| a.name.cmp(&b.name));
+        // Exemptions are lint metadata, not database state.
+        for t in &mut s.tables {
+            t.allow.clear();
+        }
+        for v in &mut s.views {
+            v.allow.clear();
+        }
+        for f in &mut s.functions {
+            f.allow.clear();
+        }
+        // Canonical form: what serializes is what compares.
+        s.normalized()
+    }
+
+    fn normalized(self) -> Self {
+        let json = serde_json::to_string(&self).unwrap_or_default();
+        serde_json::from_str(&json).unwrap_or(self)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| unreachable!("snapshots serialize: {e}"));
+        s.push('\n');
+        s
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let s: Snapshot = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if s.version != SNAPSHOT_VERSION {
+            return Err(format!(
+                "snapshot version {} is not {SNAPSHOT_VERSION}",
+                s.version
+            ));
+        }
+        Ok(s)
+    }
+
+    /// An IR holding this state (one synthetic domain), for ordering and emitting.
+    pub fn to_ir(&self) -> Ir {
+        let mut ir = Ir::default();
+        ir.project.default_schema = self.default_schema.clone();
+        ir.project.postgres = 15;
+        ir.domains.push(Domain {
+            name: "snapshot".into(),
+            loc: Loc::default(),
+            file: Default::default(),
+            prefix: None,
+            description: None,
+            depends_on: None,
+        });
+        let d = DomainId(0);
+        ir.enums = self
+            .enums
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                x.domain = d;
+                x
+            })
+            .collect();
+        ir.tables = self
+            .tables
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                x.domain = d;
+                x
+            })
+            .collect();
+        ir.views = self
+            .views
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                x.domain = d;
+                x
+            })
+            .collect();
+        ir.functions = self
+            .functions
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                x.domain = d;
+                x
+            })
+            .collect();
+        ir.raws = self
+            .raws
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                x.domain = d;
+                x
+            })
+            .collect();
+        ir
+    }
+}
+
+/// Unused sources, for planning functions that need a `Sources`.
+pub fn no_sources() -> Sources {
+    Sources::default()
+}
+
+impl Snapshot {
+    /// This state as it was before the given table renames (`from` -> `to`): tables get
+    /// their old names back, objects named after them follow, and SQL text that names
+    /// them is rewritten. Used to reconstruct earlier states of a history.
+    pub fn before_renames(&self, renames: &[(crate::ir::QName, crate::ir::QName)]) -> Snapshot {
+        use crate::lint::fix::rename_in_sql;
+        let mut s = self.clone();
+        for (from, to) in renames {
+            let (old, new) = (from.name.as_str(), to.name.as_str());
+            let back = |n: &str| n.replace(new, old);
+            for t in &mut s.tables {
+                if &t.name == to {
+                    t.name = from.clone();
+                    if let Some(pk) = &mut t.primary_key {
+                        pk.name = back(&pk.name);
+                    }
+                    for u in &mut t.uniques {
+                        u.name = back(&u.name);
+                    }
+                    for c in &mut t.checks {
+                        c.name = back(&c.name);
+                    }
+                    for f in &mut t.foreign_keys {
+                        f.name = back(&f.name);
+                    }
+                    for i in &mut t.indexes {
+                        i.name = back(&i.name);
+                    }
+                    for p in &mut t.policies {
+                        p.name = back(&p.name);
+                    }
+                    for tr in &mut t.triggers {
+                        tr.name = back(&tr.name);
+                    }
+                }
+                for f in &mut t.foreign_keys {
+                    if &f.target == to {
+                        f.target = from.clone();
+                    }
+                }
+                for c in &mut t.checks {
+                    c.expression = rename_in_sql(&c.expression, new, old);
+                }
+                for p in &mut t.policies {
+                    for e in [&mut p.using, &mut p.with_check].into_iter().flatten() {
+                        e.0 = rename_in_sql(&e.0, new, old);
+                    }
+                    p.deps = p
+                        .deps
+                        .iter()
+                        .cloned()
+                        .map(|mut d| {
+                            if &d.name == to {
+                                d.name = from.clone();
+                            }
+                            d
+                        })
+                        .collect();
+                }
+                t.deps = t
+                    .deps
+                    .iter()
+                    .cloned()
+                    .map(|mut d| {
+                        if &d.name == to {
+                            d.name = from.clone();
+                        }
+                        d
+                    })
+                    .collect();
+            }
+            for v in &mut s.views {
+                v.query = rename_in_sql(&v.query, new, old);
+                v.deps = v
+                    .deps
+                    .iter()
+                    .cloned()
+                    .map(|mut d| {
+                        if &d.name == to {
+                            d.name = from.clone();
+                        }
+                        d
+                    })
+                    .collect();
+                v.reads = v
+                    .reads
+                    .iter()
+                    .cloned()
+                    .map(|q| if &q == to { from.clone() } else { q })
+                    .collect();
+            }
+            for f in &mut s.functions {
+                f.body = rename_in_sql(&f.body, new, old);
+                f.deps = f
+                    .deps
+                    .iter()
+                    .cloned()
+                    .map(|mut d| {
+                        if &d.name == to {
+                            d.name = from.clone();
+                        }
+                        d
+                    })
+                    .collect();
+            }
+            for r in &mut s.raws {
+                r.sql = rename_in_sql(&r.sql, new, old);
+                if let Some(rb) = &mut r.rollback {
+                    *rb = rename_in_sql(rb, new, old);
+                }
+                r.deps = r
+                    .deps
+                    .iter()
+                    .cloned()
+                    .map(|mut d| {
+                        if &d.name == to {
+                            d.name = from.clone();
+                        }
+                        d
+                    })
+                    .collect();
+            }
+        }
+        s.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        s
+    }
+}

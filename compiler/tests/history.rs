@@ -1,0 +1,240 @@
+//! The example history of `schemas/`: the seeds' real story. `0001` creates the
+//! platform as it was before standardization (old names), `0002` is phase 1 of seed
+//! 002 (19 renames, 7 compatibility views), `0003` is phase 2 (16 renames, 16 views).
+//! The earlier states are reconstructed from the final TOML by undoing its declared
+//! renames, so the history is reproducible: `just example-history` rewrites it and a
+//! test checks the committed files equal what it would write.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use schemac::diag::Diagnostics;
+use schemac::history::{write_migration, Request, SUM_FILE};
+use schemac::ir::QName;
+use schemac::plan::snapshot::Snapshot;
+
+/// Seed 002, phase 1: the 19 tables renamed first (old names).
+pub const PHASE_1: [&str; 19] = [
+    "feature_flags",
+    "rate_limits",
+    "usage_logs",
+    "feature_usage_stats",
+    "scheduled_deletions",
+    "mfa_pending_setup",
+    "mfa_recovery_codes",
+    "reset_tokens",
+    "onboarding_status",
+    "onboarding_steps",
+    "onboarding_surveys",
+    "reminder_states",
+    "workspace",
+    "messages",
+    "scheduled_messages",
+    "calls",
+    "transcripts",
+    "transcript_segments",
+    "ai_jobs",
+];
+
+fn write_history(into: &Path) {
+    let root = support::repo_root();
+    let c = support::compile_ok(&root.join("schemas"));
+    let ir = c.ir.as_ref().unwrap();
+    let last = Snapshot::from_ir(ir);
+    let pairs = |phase1: bool| -> Vec<(QName, QName)> {
+        ir.table_renames
+            .iter()
+            .filter(|r| PHASE_1.contains(&r.from.name.as_str()) == phase1)
+            .map(|r| (r.from.clone(), r.to.clone()))
+            .collect()
+    };
+    assert_eq!(
+        pairs(true).len(),
+        19,
+        "phase 1 renames declared in schemas/"
+    );
+    assert_eq!(
+        pairs(false).len(),
+        16,
+        "phase 2 renames declared in schemas/"
+    );
+    let after_phase1 = last.before_renames(&pairs(false));
+    let before = after_phase1.before_renames(&pairs(true));
+    let req = Request {
+        table_renames: &ir.table_renames,
+        column_renames: &ir.column_renames,
+        accepted: &ir.accepted_losses,
+        lock_timeout: &ir.project.lock_timeout,
+        statement_timeout: &ir.project.statement_timeout,
+    };
+    let _ = std::fs::remove_dir_all(into);
+    let empty = Snapshot::empty(&ir.project.default_schema);
+    for (name, old, new) in [
+        ("initial_platform", &empty, &before),
+        ("standardize_phase1", &before, &after_phase1),
+        ("standardize_phase2", &after_phase1, &last),
+    ] {
+        let mut d = Diagnostics::default();
+        let out = write_migration(into, name, old, new, &req, &mut d).unwrap();
+        assert!(
+            out.is_some() && !d.has_errors(),
+            "{name}: {:?}",
+            d.into_vec()
+        );
+    }
+}
+
+/// Rewrites `generated/migrations/` (run by `just example-history`).
+#[test]
+#[ignore]
+fn regenerate_example_history() {
+    write_history(&support::repo_root().join("generated/migrations"));
+}
+
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((
+                    e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn committed_example_history_is_reproducible() {
+    let tmp = std::env::temp_dir().join(format!("schemac-history-{}", std::process::id()));
+    write_history(&tmp);
+    let committed = support::repo_root().join("generated/migrations");
+    let (a, b) = (files(&tmp), files(&committed));
+    let names = |v: &Vec<(PathBuf, Vec<u8>)>| {
+        v.iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&a), names(&b), "run `just example-history`");
+    for ((p, x), (_, y)) in a.iter().zip(&b) {
+        assert!(
+            x == y,
+            "{} differs from what the history generator writes; run `just example-history`",
+            p.display()
+        );
+    }
+    assert!(committed.join(SUM_FILE).exists());
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+use support::pg::Server;
+
+fn migration_dirs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(support::repo_root().join("generated/migrations"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Runs a migration file: the transaction, then the non-transactional part statement
+/// by statement (psql runs each top-level statement on its own, as required).
+fn run(db: &support::pg::TestDb, file: &Path) {
+    db.exec(&read(file))
+        .unwrap_or_else(|e| panic!("{} fails:\n{e}", file.display()));
+}
+
+#[test]
+fn history_applies_in_order_and_equals_schema_sql() {
+    let server = Server::get();
+    let via_history = server.database("hist_all");
+    for dir in migration_dirs() {
+        run(&via_history, &dir.join("up.sql"));
+    }
+    for dir in migration_dirs() {
+        if dir.join("cleanup.sql").exists() {
+            run(&via_history, &dir.join("cleanup.sql"));
+        }
+    }
+    let direct = server.database("hist_direct");
+    direct
+        .exec(&read(&support::repo_root().join("generated/schema.sql")))
+        .unwrap();
+    let (a, b) = (via_history.dump(&["public"]), direct.dump(&["public"]));
+    if a != b {
+        let diff = similar::TextDiff::from_lines(&b, &a)
+            .unified_diff()
+            .header("schema.sql", "migrations")
+            .to_string();
+        panic!("applying the migrations gives a different database than schema.sql:\n{diff}");
+    }
+}
+
+#[test]
+fn each_migration_rolls_back_exactly_and_applies_again() {
+    let server = Server::get();
+    let db = server.database("hist_roundtrip");
+    for dir in migration_dirs() {
+        let before = db.dump(&["public"]);
+        run(&db, &dir.join("up.sql"));
+        let after = db.dump(&["public"]);
+        run(&db, &dir.join("down.sql"));
+        let back = db.dump(&["public"]);
+        if back != before {
+            let diff = similar::TextDiff::from_lines(&before, &back)
+                .unified_diff()
+                .header("before up", "after up+down")
+                .to_string();
+            panic!(
+                "{}: down.sql does not restore the previous state:\n{diff}",
+                dir.display()
+            );
+        }
+        run(&db, &dir.join("up.sql"));
+        assert_eq!(
+            db.dump(&["public"]),
+            after,
+            "{}: up, down, up differs from up",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn cleanup_leaves_no_compatibility_views_and_views_work_before_it() {
+    let server = Server::get();
+    let db = server.database("hist_compat");
+    let dirs = migration_dirs();
+    for dir in &dirs {
+        run(&db, &dir.join("up.sql"));
+    }
+    // 7 views from phase 1 and 16 from phase 2, all security_invoker.
+    let views = db.query("select c.relname, coalesce(array_to_string(c.reloptions, ','), '') from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'v' and obj_description(c.oid) like 'Compatibility view:%' order by 1");
+    assert_eq!(views.len(), 23, "{views:?}");
+    assert!(
+        views.iter().all(|v| v.ends_with("security_invoker=true")),
+        "{views:?}"
+    );
+    for dir in &dirs {
+        if dir.join("cleanup.sql").exists() {
+            run(&db, &dir.join("cleanup.sql"));
+            run(&db, &dir.join("cleanup.sql")); // safe to run twice
+        }
+    }
+    let left = db.query("select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'v' and obj_description(c.oid) like 'Compatibility view:%'");
+    assert_eq!(left, vec!["0"]);
+}
