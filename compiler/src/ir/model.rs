@@ -59,7 +59,9 @@ pub struct ObjRef {
     pub name: QName,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct DomainId(pub usize);
 
 /// The whole compiled project.

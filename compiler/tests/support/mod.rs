@@ -1,3 +1,6 @@
+// Each test crate uses a part of the support code.
+#![allow(dead_code)]
+
 //! Shared test support: a real PostgreSQL, and comparing its catalogs with the IR.
 
 pub mod catalog;
