@@ -49,6 +49,9 @@ struct AppliedRename {
 /// SQL of one direction, before it is wrapped into a file.
 #[derive(Default)]
 struct Script {
+    /// Statements committed before the main transaction: PostgreSQL cannot use an
+    /// enum value in the transaction that adds it.
+    pre: Vec<String>,
     /// Statements inside the transaction, each with a heading.
     tx: Vec<(String, Vec<String>)>,
     /// Statements that cannot run in a transaction.
@@ -869,8 +872,8 @@ fn alter_enum(p: &mut Planner, old: &Enum, new: &Enum, new_state: &Snapshot) {
                 Some(next) => format!(" BEFORE {}", quote_literal(next)),
                 None => String::new(),
             };
-            stmts.push(format!(
-                "ALTER TYPE {} ADD VALUE {}{pos};",
+            p.script.pre.push(format!(
+                "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};",
                 quote_qname(&new.name),
                 quote_literal(v)
             ));
@@ -1125,19 +1128,42 @@ fn concurrently(create_index: &str) -> String {
     format!("-- squawk-ignore require-concurrent-index-creation\n{s}")
 }
 
-/// `CREATE VIEW old AS SELECT * FROM new` with the table's grants and column defaults,
-/// so old code keeps working (RLS applies to the caller through security_invoker).
-fn compat_view(from: &QName, t: &Table) -> Vec<String> {
+/// The old table name as a view over the renamed table, so old code keeps working:
+/// columns renamed in the same migration keep their old names, the table's grants and
+/// column defaults are repeated (views do not inherit them), `security_invoker` makes
+/// RLS apply to the caller, and the view stays simple enough to be auto-updatable.
+fn compat_view(from: &QName, t: &Table, col_renames: &[(QName, String, String)]) -> Vec<String> {
     let vq = quote_qname(from);
+    let old_name = |c: &str| {
+        col_renames
+            .iter()
+            .find(|(tq, _, to)| tq == &t.name && to == c)
+            .map(|(_, f, _)| f.clone())
+    };
+    let has_renamed = t.columns.iter().any(|c| old_name(&c.name).is_some());
+    let select = if has_renamed {
+        let cols = t
+            .columns
+            .iter()
+            .map(|c| match old_name(&c.name) {
+                Some(o) => format!("{} AS {}", quote_ident(&c.name), quote_ident(&o)),
+                None => quote_ident(&c.name),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("SELECT {cols} FROM {}", quote_qname(&t.name))
+    } else {
+        format!("SELECT * FROM {}", quote_qname(&t.name))
+    };
     let mut out = vec![format!(
-        "CREATE VIEW {vq} WITH (security_invoker = true) AS\nSELECT * FROM {};",
-        quote_qname(&t.name)
+        "CREATE VIEW {vq} WITH (security_invoker = true) AS\n{select};"
     )];
     out.extend(privileges(&vq, &t.grants, &t.revokes));
     for c in t.columns.iter().filter(|c| c.default.is_some()) {
+        let name = old_name(&c.name).unwrap_or_else(|| c.name.clone());
         out.push(format!(
             "ALTER VIEW {vq} ALTER COLUMN {} SET DEFAULT {};",
-            quote_ident(&c.name),
+            quote_ident(&name),
             c.default.as_deref().unwrap_or_default()
         ));
     }
@@ -1187,6 +1213,18 @@ fn render(
     }
     for n in notes {
         s.push_str(&format!("-- Note: {}\n", comment_text(n)));
+    }
+    if !script.pre.is_empty() {
+        s.push_str("\n-- New enum values, committed first: PostgreSQL cannot use an enum value in the\n-- transaction that adds it. Adding a value is harmless if the main part fails.\n");
+        s.push_str(&format!(
+            "BEGIN;\nSET LOCAL lock_timeout = {};\n",
+            quote_literal(lock)
+        ));
+        for st in &script.pre {
+            s.push_str(st);
+            s.push('\n');
+        }
+        s.push_str("COMMIT;\n");
     }
     s.push_str(&format!(
         "\nBEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
@@ -1257,7 +1295,7 @@ pub fn plan_migration(req: &MigrationRequest, diags: &mut Diagnostics) -> Option
         if let Some(t) = find(&req.new.tables, &r.to, |x| &x.name) {
             up.push(
                 format!("compatibility view {} over {}", r.from.name, r.to.name),
-                compat_view(&r.from, t),
+                compat_view(&r.from, t, &col_renames),
             );
         }
     }
@@ -1327,7 +1365,7 @@ pub fn plan_migration(req: &MigrationRequest, diags: &mut Diagnostics) -> Option
         .rev()
         .map(|(a, b)| (b.clone(), a.clone()))
         .collect();
-    let is_empty = up.tx.is_empty() && up.concurrent.is_empty();
+    let is_empty = up.tx.is_empty() && up.concurrent.is_empty() && up.pre.is_empty();
     let cleanup = (!compat.is_empty()).then(|| {
         let mut s = format!("-- Migration {}: cleanup\n-- Drops the compatibility views this migration created. Run it once no code uses the old\n-- names any more. Safe to run twice.\n\nBEGIN;\nSET LOCAL lock_timeout = {};\n", req.name, quote_literal(req.lock_timeout));
         for r in &compat {
