@@ -129,7 +129,7 @@ fn report(c: &Compilation) -> bool {
         .count();
     let warnings = sorted.len() - errors;
     if errors > 0 {
-        eprintln!("schemac: {errors} error(s), {warnings} warning(s); nothing was written");
+        eprintln!("schemac: {errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
         eprintln!("schemac: {warnings} warning(s)");
     }
@@ -139,6 +139,7 @@ fn report(c: &Compilation) -> bool {
 fn build(d: &Dirs) -> ExitCode {
     let c = schemac::compile(&d.project);
     if report(&c) {
+        eprintln!("schemac: nothing was written");
         return ExitCode::from(1);
     }
     let Some(output) = &c.output else {

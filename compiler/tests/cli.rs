@@ -192,3 +192,86 @@ fn bad_input_never_panics_hangs_or_writes() {
         eprintln!("{label}: {:?}", start.elapsed());
     }
 }
+
+/// `schemac migrate` writes the next folder; `check` notices a schema change without
+/// a migration and an edited or deleted released migration, and says what to run.
+#[test]
+fn migrate_and_check_guard_the_history() {
+    let dir = tempdir("migrate");
+    copy_dir(
+        &repo().join("compiler/tests/fixtures/migrations/ok/rename_with_compat_view/before"),
+        &dir.join("proj"),
+    );
+    let run = |args: &[&str]| schemac(args, &dir);
+    assert!(run(&["build", "--project", "proj", "--out", "gen"])
+        .status
+        .success());
+    let o = run(&["migrate", "init", "--project", "proj", "--out", "gen"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("gen/migrations/0001_init/up.sql").exists());
+    assert!(run(&["check", "--project", "proj", "--out", "gen"])
+        .status
+        .success());
+    let o = run(&["migrate", "again", "--project", "proj", "--out", "gen"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to do"));
+
+    // The TOML moves on: check fails until a migration is made.
+    copy_dir(
+        &repo().join("compiler/tests/fixtures/migrations/ok/rename_with_compat_view/after"),
+        &dir.join("proj"),
+    );
+    std::fs::remove_file(dir.join("proj/domains/app.toml")).ok();
+    copy_dir(
+        &repo().join("compiler/tests/fixtures/migrations/ok/rename_with_compat_view/after/domains"),
+        &dir.join("proj/domains"),
+    );
+    assert!(run(&["build", "--project", "proj", "--out", "gen"])
+        .status
+        .success());
+    let o = run(&["check", "--project", "proj", "--out", "gen"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("schemac migrate <name>"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&[
+        "migrate",
+        "prefix_notes",
+        "--project",
+        "proj",
+        "--out",
+        "gen",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = dir.join("gen/migrations/0002_prefix_notes");
+    assert!(
+        m.join("up.sql").exists()
+            && m.join("down.sql").exists()
+            && m.join("cleanup.sql").exists()
+            && m.join("snapshot.json").exists()
+    );
+    assert!(run(&["check", "--project", "proj", "--out", "gen"])
+        .status
+        .success());
+
+    // Editing or deleting a released migration is caught.
+    let up = m.join("up.sql");
+    let text = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(&up, text.replace("RENAME TO", "RENAME  TO")).unwrap();
+    let o = run(&["check", "--project", "proj", "--out", "gen"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("0002_prefix_notes/up.sql") && err.contains("edited"),
+        "{err}"
+    );
+    std::fs::write(&up, text).unwrap();
+    std::fs::remove_file(m.join("cleanup.sql")).unwrap();
+    let err = String::from_utf8_lossy(&run(&["check", "--project", "proj", "--out", "gen"]).stderr)
+        .into_owned();
+    assert!(
+        err.contains("0002_prefix_notes/cleanup.sql") && err.contains("deleted"),
+        "{err}"
+    );
+}

@@ -267,3 +267,122 @@ fn compatibility_view_serves_old_code_under_rls() {
         .unwrap_err();
     assert!(err.contains("permission denied"), "{err}");
 }
+
+/// Splits a generated migration into (transaction statements, rest): the main
+/// transaction's statements as text, one per element, dollar-quoted bodies kept whole.
+fn main_transaction_statements(up: &str) -> (String, Vec<String>, String) {
+    let start = up.rfind("\nBEGIN;\n").expect("main BEGIN") + 1;
+    let end = start + up[start..].find("\nCOMMIT;\n").expect("main COMMIT") + 1;
+    let (head, body, tail) = (&up[..start], &up[start + "BEGIN;\n".len()..end], &up[end..]);
+    let mut stmts = Vec::new();
+    let mut cur = String::new();
+    let mut in_body = false;
+    for line in body.lines() {
+        cur.push_str(line);
+        cur.push('\n');
+        if line.contains("$schemac$") {
+            in_body = !in_body || line.matches("$schemac$").count() == 2;
+            if line.matches("$schemac$").count() == 2 {
+                in_body = false;
+            }
+        }
+        if !in_body && line.trim_end().ends_with(';') && !line.trim_start().starts_with("--") {
+            stmts.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.trim().is_empty() {
+        stmts.push(cur);
+    }
+    (head.to_string(), stmts, tail.to_string())
+}
+
+/// A migration whose statement k fails leaves the database exactly as before, for
+/// every k: everything runs in one transaction.
+#[test]
+fn failing_statement_at_any_point_rolls_back_everything() {
+    let server = Server::get();
+    for name in [
+        "rename_with_compat_view",
+        "change_objects",
+        "remove_objects",
+    ] {
+        let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/migrations/ok")
+            .join(name);
+        let (before, after) = pair(&case);
+        let mut d = Diagnostics::default();
+        let create = plan(&Snapshot::empty("public"), &before, "0001", &mut d).unwrap();
+        let change = plan(
+            &Snapshot::from_ir(before.ir.as_ref().unwrap()),
+            &after,
+            "0002",
+            &mut d,
+        )
+        .unwrap();
+        let db = server.database(&format!("atomic_{name}"));
+        db.exec(&create.up).unwrap();
+        if let Ok(rows) = std::fs::read_to_string(case.join("rows.sql")) {
+            db.exec(&rows).unwrap();
+        }
+        // Enum values are committed before the main transaction by design; apply that
+        // part once so each attempt starts from the same state.
+        let head_only = change.up[..change.up.rfind("\nBEGIN;\n").unwrap()].to_string();
+        db.exec(&head_only).unwrap();
+        let before_dump = db.dump(&["public"]);
+        let (_, stmts, _) = main_transaction_statements(&change.up);
+        assert!(stmts.len() > 3, "{name}: too few statements found");
+        for k in 0..stmts.len() {
+            let mut sql = String::from("BEGIN;\n");
+            for (i, s) in stmts.iter().enumerate() {
+                sql.push_str(s);
+                if i == k {
+                    sql.push_str("SELECT 1/0; -- injected failure\n");
+                }
+            }
+            sql.push_str("COMMIT;\n");
+            let err = db
+                .exec(&sql)
+                .expect_err("the injected failure must fail the migration");
+            assert!(err.contains("division by zero"), "{name} k={k}: {err}");
+            assert_eq!(
+                db.dump(&["public"]),
+                before_dump,
+                "{name}: failure after statement {k} left changes behind"
+            );
+        }
+    }
+}
+
+/// `lock_timeout` is in effect: a migration blocked by a held lock fails fast
+/// instead of queueing behind it.
+#[test]
+fn migration_blocked_by_a_lock_fails_fast() {
+    let server = Server::get();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/migrations/ok/rename_with_compat_view");
+    let (before, after) = pair(&case);
+    let mut d = Diagnostics::default();
+    let create = plan(&Snapshot::empty("public"), &before, "0001", &mut d).unwrap();
+    let change = plan(
+        &Snapshot::from_ir(before.ir.as_ref().unwrap()),
+        &after,
+        "0002",
+        &mut d,
+    )
+    .unwrap();
+    assert!(change.up.contains("SET LOCAL lock_timeout = '5s';"));
+    let db = server.database("lock_timeout");
+    db.exec(&create.up).unwrap();
+    let holder = db.hold_lock("LOCK TABLE public.notes IN ACCESS SHARE MODE", 30);
+    let started = std::time::Instant::now();
+    let err = db
+        .exec(&change.up)
+        .expect_err("the migration must not wait for the lock");
+    let waited = started.elapsed();
+    drop(holder);
+    assert!(err.contains("lock timeout"), "{err}");
+    assert!(
+        waited < std::time::Duration::from_secs(20),
+        "waited {waited:?}: lock_timeout not in effect"
+    );
+}

@@ -371,7 +371,35 @@ pub struct TestDb {
     pub name: String,
 }
 
+/// A session holding a lock until dropped.
+pub struct LockHolder(std::process::Child);
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 impl TestDb {
+    /// Opens a second session that takes a lock and keeps it for up to `seconds`.
+    pub fn hold_lock(&self, lock_sql: &str, seconds: u32) -> LockHolder {
+        let mut c = self.server.psql_base(&self.name);
+        c.arg("-c").arg(format!(
+            "BEGIN; {lock_sql}; SELECT pg_sleep({seconds}); COMMIT;"
+        ));
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        let child = c.spawn().expect("psql starts");
+        // Wait until the lock is granted to the other session.
+        for _ in 0..100 {
+            let n = self.query_one("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid where a.query like 'BEGIN; LOCK%' and l.granted and l.locktype = 'relation'");
+            if n != "0" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        LockHolder(child)
+    }
     pub fn dump(&self, schemas: &[&str]) -> String {
         self.server.dump(&self.name, schemas)
     }
