@@ -16,6 +16,7 @@ fn is_managed(rel: &str) -> bool {
     rel == "schema.sql"
         || (rel.starts_with("domains/") && rel.ends_with(".sql"))
         || rel == "docs/domains.md"
+        || (rel.starts_with("tests/") && rel.ends_with(".sql"))
 }
 
 fn existing_managed(out_dir: &Path) -> BTreeSet<String> {
@@ -34,7 +35,7 @@ fn existing_managed(out_dir: &Path) -> BTreeSet<String> {
             };
             let p = e.path();
             if p.is_dir() {
-                if rel == "domains" || rel == "docs" {
+                if rel == "domains" || rel == "docs" || rel == "tests" {
                     stack.push((p, rel));
                 }
             } else if is_managed(&rel) {

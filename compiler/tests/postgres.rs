@@ -126,3 +126,58 @@ fn harness_detects_failures_and_differences() {
     assert!(diffs.iter().any(|d| d.contains("RLS")), "{diffs:?}");
     assert!(diffs.iter().any(|d| d.contains(&p.name)), "{diffs:?}");
 }
+
+/// The generated pgTAP tests pass on a database built from schema.sql, and fail once
+/// the database is broken (a policy dropped, RLS disabled).
+#[test]
+fn generated_pgtap_tests_pass_and_catch_breakage() {
+    let server = Server::get();
+    for dir in all_projects() {
+        let c = compile_ok(&dir);
+        let (ir, out) = (c.ir.as_ref().unwrap(), c.output.as_ref().unwrap());
+        let db = server.database(&format!("tap_{}", name_of(&dir)));
+        db.exec(&out.files["schema.sql"]).unwrap();
+        db.exec("CREATE EXTENSION IF NOT EXISTS pgtap;").unwrap_or_else(|e| panic!("the pgtap extension is missing ({e}); install postgresql-15-pgtap (`.ci/run` does)"));
+        let tmp = std::env::temp_dir().join(format!(
+            "schemac-tap-{}-{}",
+            std::process::id(),
+            name_of(&dir)
+        ));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        let mut files = Vec::new();
+        for (name, text) in out.files.iter().filter(|(n, _)| n.starts_with("tests/")) {
+            let p = tmp.join(name.trim_start_matches("tests/"));
+            std::fs::write(&p, text).unwrap();
+            files.push(p);
+        }
+        assert!(!files.is_empty());
+        let (ok, output) = db.pg_prove(&files);
+        assert!(
+            ok,
+            "{}: generated pgTAP tests fail on a correct database:\n{output}",
+            dir.display()
+        );
+        if let Some(t) = ir.tables.iter().find(|t| t.rls && !t.policies.is_empty()) {
+            db.exec(&format!(
+                "DROP POLICY {} ON {}; ALTER TABLE {} DISABLE ROW LEVEL SECURITY;",
+                schemac::emit::quote_ident(&t.policies[0].name),
+                schemac::emit::quote_qname(&t.name),
+                schemac::emit::quote_qname(&t.name)
+            ))
+            .unwrap();
+            let (ok, output) = db.pg_prove(&files);
+            assert!(
+                !ok,
+                "{}: pgTAP tests still pass after dropping a policy and disabling RLS",
+                dir.display()
+            );
+            assert!(
+                output.contains("row-level security is enabled on")
+                    && output.contains("has exactly its declared policies"),
+                "{output}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+}

@@ -249,6 +249,11 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
         }
         r.push_str("\nCOMMIT;\n");
         out.files.insert(format!("{stem}.rollback.sql"), r);
+        let test_name = format!("tests/{n:02}_{}.sql", domain.name);
+        out.files.insert(
+            test_name.clone(),
+            super::pgtap::domain_tests(ir, d, &test_name),
+        );
     }
     out.files.insert(
         "docs/domains.md".into(),

@@ -5,6 +5,7 @@
 
 mod ddl;
 mod files;
+mod pgtap;
 mod quote;
 mod summary;
 

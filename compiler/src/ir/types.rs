@@ -161,6 +161,37 @@ pub fn canonical(t: &TypeName) -> String {
     .display()
 }
 
+/// How PostgreSQL's `format_type` spells a canonical type (what catalogs and pgTAP's
+/// `col_type_is` report): `timestamptz` is `timestamp with time zone`, types in the
+/// default schema are unqualified.
+pub fn format_type_name(canonical: &str, default_schema: &str) -> String {
+    let mut base = canonical.to_string();
+    let mut arrays = 0;
+    while let Some(x) = base.strip_suffix("[]") {
+        base = x.to_string();
+        arrays += 1;
+    }
+    let (name, mods) = match base.find('(') {
+        Some(i) => (base[..i].to_string(), base[i..].to_string()),
+        None => (base.clone(), String::new()),
+    };
+    let name = match name.as_str() {
+        "timestamptz" => format!("timestamp{mods} with time zone"),
+        "timestamp" => format!("timestamp{mods} without time zone"),
+        "timetz" => format!("time{mods} with time zone"),
+        "time" => format!("time{mods} without time zone"),
+        "varbit" => format!("bit varying{mods}"),
+        "character" if mods.is_empty() => "character(1)".to_string(),
+        other => {
+            let other = other
+                .strip_prefix(&format!("{default_schema}."))
+                .unwrap_or(other);
+            format!("{other}{mods}")
+        }
+    };
+    format!("{name}{}", "[]".repeat(arrays))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,38 +7,6 @@ use schemac::ir::{Deferrable, FkAction, Ir, PolicyCommand};
 
 use super::pg::TestDb;
 
-/// `format_type` spelling of a canonical schemac type.
-fn pg_type_name(canonical: &str, default_schema: &str) -> String {
-    let (base, arrays) = {
-        let mut b = canonical.to_string();
-        let mut n = 0;
-        while let Some(x) = b.strip_suffix("[]") {
-            b = x.to_string();
-            n += 1;
-        }
-        (b, n)
-    };
-    let (name, mods) = match base.find('(') {
-        Some(i) => (base[..i].to_string(), base[i..].to_string()),
-        None => (base.clone(), String::new()),
-    };
-    let name = match name.as_str() {
-        "timestamptz" => format!("timestamp{mods} with time zone"),
-        "timestamp" => format!("timestamp{mods} without time zone"),
-        "timetz" => format!("time{mods} with time zone"),
-        "time" => format!("time{mods} without time zone"),
-        "varbit" => format!("bit varying{mods}"),
-        "character" if mods.is_empty() => "character(1)".to_string(),
-        other => {
-            let other = other
-                .strip_prefix(&format!("{default_schema}."))
-                .unwrap_or(other);
-            format!("{other}{mods}")
-        }
-    };
-    format!("{name}{}", "[]".repeat(arrays))
-}
-
 fn action_code(a: FkAction) -> &'static str {
     match a {
         FkAction::NoAction => "a",
@@ -120,7 +88,8 @@ pub fn compare(ir: &Ir, db: &TestDb) -> Vec<String> {
             continue;
         }
         for (c, a) in t.columns.iter().zip(&actual) {
-            let ty = pg_type_name(&c.canonical_ty, &ir.project.default_schema);
+            let ty =
+                schemac::ir::types::format_type_name(&c.canonical_ty, &ir.project.default_schema);
             let ty_a = a[1].trim_matches('"').replace("\"", "");
             let ty_a = ty_a
                 .strip_prefix(&format!("{}.", ir.project.default_schema))

@@ -382,6 +382,42 @@ impl Drop for LockHolder {
 }
 
 impl TestDb {
+    /// Runs pgTAP test files with `pg_prove`; returns (passed, output).
+    pub fn pg_prove(&self, files: &[std::path::PathBuf]) -> (bool, String) {
+        let mut cmd = Command::new("pg_prove");
+        match &self.server.url {
+            // pg_prove passes -d to psql, which accepts a connection URL.
+            Some(url) => {
+                let base = url.split('?').next().unwrap_or(url);
+                let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
+                cmd.arg("-d").arg(format!("{prefix}/{}", self.name));
+            }
+            None => {
+                for (k, v) in &self.server.conn {
+                    let flag = match k.as_str() {
+                        "host" => "-h",
+                        "port" => "-p",
+                        _ => "-U",
+                    };
+                    cmd.arg(flag).arg(v);
+                }
+                cmd.arg("-d").arg(&self.name);
+            }
+        }
+        let out = cmd
+            .args(files)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run pg_prove ({e}); install it: apt-get install libtap-parser-sourcehandler-pgtap-perl postgresql-15-pgtap (`.ci/run` does)"));
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+
     /// Opens a second session that takes a lock and keeps it for up to `seconds`.
     pub fn hold_lock(&self, lock_sql: &str, seconds: u32) -> LockHolder {
         let mut c = self.server.psql_base(&self.name);
