@@ -136,7 +136,7 @@ pub fn verify(migrations_dir: &Path, label: &str, ir: &Ir, diags: &mut Diagnosti
                 .help("restore the migration folder from version control"),
         ),
         Ok(last) => {
-            if last != Snapshot::from_ir(ir) {
+            if last.db_state() != Snapshot::from_ir(ir).db_state() {
                 diags.push(
                     Diagnostic::error("migration-missing", "the schema differs from the state after the last migration")
                         .help("run `schemac migrate <name>` to compile the changes into a new migration, review it and commit it"),
@@ -195,7 +195,7 @@ pub fn migrate(
         }
     };
     let new = Snapshot::from_ir(ir);
-    if old == new {
+    if old.db_state() == new.db_state() {
         return Ok(Some(MigrateOutcome::NothingToDo));
     }
     let req = Request {
@@ -254,7 +254,7 @@ pub fn write_migration(
     if let Some(c) = &migration.cleanup {
         std::fs::write(tmp.join("cleanup.sql"), c)?;
     }
-    std::fs::write(tmp.join("snapshot.json"), new.to_json())?;
+    std::fs::write(tmp.join("snapshot.json"), new.db_state().to_json())?;
     std::fs::rename(&tmp, &dir)?;
     std::fs::write(migrations_dir.join(SUM_FILE), compute_sum(migrations_dir))?;
     Ok(Some(MigrateOutcome::Written {

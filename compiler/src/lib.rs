@@ -14,6 +14,7 @@ pub mod output;
 pub mod plan;
 pub mod source;
 pub mod syntax;
+pub mod synth;
 
 use std::path::Path;
 

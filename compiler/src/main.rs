@@ -63,6 +63,18 @@ enum Command {
         #[arg(long)]
         show_exempt: bool,
     },
+    /// Write a synthetic project (for benchmarks): N tables over N/100 domains.
+    #[command(hide = true)]
+    Synth {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        tables: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the second state of the history: a tenth of the tables renamed.
+        #[arg(long)]
+        renamed: bool,
+    },
     /// Write the rules' documentation (docs/rules/<rule>.md) into a directory.
     #[command(hide = true)]
     RuleDocs { dir: PathBuf },
@@ -88,6 +100,18 @@ fn main() -> ExitCode {
             fix,
             show_exempt,
         } => lint(&project, format, fix, show_exempt),
+        Command::Synth {
+            dir,
+            tables,
+            seed,
+            renamed,
+        } => match schemac::synth::write_project(&dir, tables, seed, renamed) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("schemac: cannot write {}: {e}", dir.display());
+                ExitCode::from(1)
+            }
+        },
         Command::RuleDocs { dir } => {
             for (name, text) in schemac::lint::rule_docs() {
                 if let Err(e) = std::fs::create_dir_all(&dir)

@@ -37,13 +37,13 @@ pub fn load(dir: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Proje
             )
             .help("create it with a `[project]` section (name, postgres = 15), or pass `--project <dir>`"),
         );
-    } else if let Some((id, text)) = read(
+    } else if let Some(id) = read(
         &project_path,
         &format!("{root}/schemac.toml"),
         sources,
         diags,
     ) {
-        if let Some(p) = parse::<ProjectFile>(id, &text, diags) {
+        if let Some(p) = parse::<ProjectFile>(id, &sources.get(id).text, diags) {
             out.project = Some((id, p));
         }
     }
@@ -73,8 +73,8 @@ pub fn load(dir: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Proje
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let display = format!("{root}/domains/{name}");
-        if let Some((id, text)) = read(&path, &display, sources, diags) {
-            if let Some(d) = parse::<DomainFile>(id, &text, diags) {
+        if let Some(id) = read(&path, &display, sources, diags) {
+            if let Some(d) = parse::<DomainFile>(id, &sources.get(id).text, diags) {
                 out.domains.push((id, d));
             }
         }
@@ -87,7 +87,7 @@ fn read(
     display: &str,
     sources: &mut Sources,
     diags: &mut Diagnostics,
-) -> Option<(FileId, String)> {
+) -> Option<FileId> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_BYTES {
         diags.push(
@@ -110,10 +110,7 @@ fn read(
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => {
-            let id = sources.add(display.to_string(), text.clone());
-            Some((id, text))
-        }
+        Ok(text) => Some(sources.add(display.to_string(), text)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();

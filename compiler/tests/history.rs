@@ -215,7 +215,7 @@ fn each_migration_rolls_back_exactly_and_applies_again() {
 }
 
 #[test]
-fn cleanup_leaves_no_compatibility_views_and_views_work_before_it() {
+fn compatibility_views_are_security_invoker_and_cleanup_removes_them() {
     let server = Server::get();
     let db = server.database("hist_compat");
     let dirs = migration_dirs();

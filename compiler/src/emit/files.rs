@@ -175,23 +175,29 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
             )],
         );
     }
-    for &node in &plan.order {
-        let (heading, stmts) = create_node(ir, plan, node);
-        section(&mut s, &heading, &stmts);
+    // Each node's SQL is rendered once and used by schema.sql, its domain's file and
+    // (the heading) its rollback.
+    let rendered: BTreeMap<Node, (String, Vec<String>)> = plan
+        .order
+        .iter()
+        .map(|&n| (n, create_node(ir, plan, n)))
+        .collect();
+    for node in &plan.order {
+        let (heading, stmts) = &rendered[node];
+        section(&mut s, heading, stmts);
     }
     s.push_str("\nCOMMIT;\n");
     out.files.insert("schema.sql".into(), s);
 
     // Per-domain files, numbered in domain dependency order.
+    let mut by_domain: BTreeMap<crate::ir::DomainId, Vec<Node>> = BTreeMap::new();
+    for &n in &plan.order {
+        by_domain.entry(Plan::domain_of(ir, n)).or_default().push(n);
+    }
     let mut created_schemas: BTreeSet<String> = BTreeSet::new();
     for (n, &d) in plan.domain_order.iter().enumerate() {
         let domain = ir.domain(d);
-        let nodes: Vec<Node> = plan
-            .order
-            .iter()
-            .copied()
-            .filter(|&x| Plan::domain_of(ir, x) == d)
-            .collect();
+        let nodes: Vec<Node> = by_domain.remove(&d).unwrap_or_default();
         let file = sources.get(domain.file).path.clone();
         let deps = domain_deps(ir, plan, d);
         let after = if deps.is_empty() {
@@ -222,9 +228,9 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
                 )],
             );
         }
-        for &node in &nodes {
-            let (heading, stmts) = create_node(ir, plan, node);
-            section(&mut f, &heading, &stmts);
+        for node in &nodes {
+            let (heading, stmts) = &rendered[node];
+            section(&mut f, heading, stmts);
         }
         f.push_str("\nCOMMIT;\n");
         out.files.insert(format!("{stem}.sql"), f);
@@ -236,7 +242,7 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
         r.push_str("\nBEGIN;\n");
         for &node in nodes.iter().rev() {
             if let Some(stmt) = drop_node(ir, node) {
-                let (heading, _) = create_node(ir, plan, node);
+                let (heading, _) = &rendered[&node];
                 section(&mut r, &format!("undo {heading}"), &[stmt]);
             }
         }

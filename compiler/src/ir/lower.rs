@@ -36,6 +36,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         relations: BTreeMap::new(),
         functions: BTreeMap::new(),
         fn_returns: BTreeMap::new(),
+        table_index: BTreeMap::new(),
     };
     if let Some((file, p)) = &src.project {
         l.project(*file, p);
@@ -57,6 +58,9 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         }
         for (name, t) in &d.tables {
             if let Some((table, fks)) = l.table(*file, *id, name, t) {
+                l.table_index
+                    .entry(table.name.clone())
+                    .or_insert(l.ir.tables.len());
                 l.ir.tables.push(table);
                 pending_fks.push(fks);
             }
@@ -112,6 +116,9 @@ struct Lowerer<'a> {
     relations: BTreeMap<QName, (ObjKind, Loc)>,
     functions: BTreeMap<QName, Loc>,
     fn_returns: BTreeMap<QName, String>,
+    /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for
+    /// projects with thousands of tables).
+    table_index: BTreeMap<QName, usize>,
 }
 
 fn loc<T>(file: FileId, v: &Sp<T>) -> Loc {
@@ -1327,7 +1334,7 @@ impl Lowerer<'_> {
         let target = self.qualify(&target_text);
         let this = self.ir.tables[table_idx].name.clone();
         let target_cols: Option<BTreeMap<String, String>> =
-            if let Some(t) = self.ir.tables.iter().find(|t| t.name == target) {
+            if let Some(t) = self.table_index.get(&target).map(|&i| &self.ir.tables[i]) {
                 Some(
                     t.columns
                         .iter()
@@ -1341,7 +1348,7 @@ impl Lowerer<'_> {
                     .get(&target)
                     .map(|e| e.columns.clone())
             };
-        let in_project = self.ir.tables.iter().any(|t| t.name == target);
+        let in_project = self.table_index.contains_key(&target);
         let Some(target_cols) = target_cols else {
             let names: Vec<String> = self.ir.tables.iter().map(|t| t.name.name.clone()).collect();
             let help = match did_you_mean(&target.name, names.iter().map(String::as_str)) {
@@ -1411,12 +1418,7 @@ impl Lowerer<'_> {
         let target_col_names: Vec<String> =
             fk.target_columns.iter().map(|(c, _)| c.clone()).collect();
         if ok && in_project {
-            let t = self
-                .ir
-                .tables
-                .iter()
-                .find(|t| t.name == target)
-                .unwrap_or_else(|| unreachable!("in_project checked"));
+            let t = &self.ir.tables[self.table_index[&target]];
             let mut keyed = t
                 .primary_key
                 .iter()
@@ -1533,10 +1535,10 @@ impl Lowerer<'_> {
             .map_or(self.ir.project.default_schema.clone(), |s| s.value.clone());
         let q = QName::new(schema, name.value.clone());
         let Some(idx) = self
-            .ir
-            .tables
-            .iter()
-            .position(|x| x.name == q && x.loc.file == file)
+            .table_index
+            .get(&q)
+            .copied()
+            .filter(|&i| self.ir.tables[i].loc.file == file)
         else {
             return;
         };

@@ -68,8 +68,14 @@ impl Script {
     }
 }
 
+/// Finds an object by name. Snapshot lists are sorted by name (see
+/// `Snapshot::sort`), so this is a binary search: migrations between states with
+/// thousands of tables stay fast.
 fn find<'a, T>(items: &'a [T], name: &QName, key: impl Fn(&T) -> &QName) -> Option<&'a T> {
-    items.iter().find(|x| key(x) == name)
+    items
+        .binary_search_by(|x| key(x).cmp(name))
+        .ok()
+        .map(|i| &items[i])
 }
 
 /// Renames whose `from` is in the old state and whose `to` (possibly through a chain)
@@ -219,15 +225,17 @@ fn apply_renames(
             format!("rename table {} to {}", r.from.name, r.to.name),
             stmts,
         ));
-        // Foreign keys of other tables follow the referenced table.
-        for other in &mut state.tables {
-            for fk in &mut other.foreign_keys {
-                if fk.target == r.from {
-                    fk.target = r.to.clone();
-                }
+    }
+    // Foreign keys of other tables follow the referenced table.
+    let moved: BTreeMap<&QName, &QName> = renames.iter().map(|r| (&r.from, &r.to)).collect();
+    for t in &mut state.tables {
+        for fk in &mut t.foreign_keys {
+            if let Some(to) = moved.get(&fk.target) {
+                fk.target = (*to).clone();
             }
         }
     }
+    state.tables.sort_by(|a, b| a.name.cmp(&b.name));
     for (table, from, to) in col_renames {
         let Some(t) = state.tables.iter_mut().find(|t| &t.name == table) else {
             continue;
@@ -342,28 +350,37 @@ fn grant_changes(
 /// Type changes that never lose data.
 fn is_widening(old: &str, new: &str) -> bool {
     let base = |t: &str| t.split('(').next().unwrap_or(t).to_string();
-    let len = |t: &str| {
-        t.split_once('(').and_then(|(_, r)| {
+    let mods = |t: &str| -> Vec<u32> {
+        t.split_once('(').map_or(Vec::new(), |(_, r)| {
             r.trim_end_matches(')')
                 .split(',')
-                .next()
-                .and_then(|n| n.trim().parse::<u32>().ok())
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
         })
     };
     let (ob, nb) = (base(old), base(new));
+    let (om, nm) = (mods(old), mods(new));
     match (ob.as_str(), nb.as_str()) {
-        ("smallint", "integer" | "bigint" | "numeric")
-        | ("integer", "bigint" | "numeric")
-        | ("bigint", "numeric")
+        ("smallint", "integer" | "bigint")
+        | ("integer", "bigint")
         | ("real", "double precision") => true,
-        ("character varying" | "character", "text") => true,
-        ("character varying", "character varying") => match (len(old), len(new)) {
-            (Some(a), Some(b)) => b >= a,
-            (Some(_), None) => true,
-            _ => false,
-        },
+        // Unconstrained numeric holds any integer.
+        ("smallint" | "integer" | "bigint", "numeric") => nm.is_empty(),
+        ("character varying", "text") => true,
+        ("character varying", "character varying") => {
+            nm.is_empty() || (!om.is_empty() && nm[0] >= om[0])
+        }
+        // numeric(p, s): the integer digits (p - s) and the scale must both not shrink.
         ("numeric", "numeric") => {
-            len(new).is_none() || len(old).is_some_and(|a| len(new).is_some_and(|b| b >= a))
+            if nm.is_empty() {
+                return true;
+            }
+            if om.is_empty() {
+                return false;
+            }
+            let (op, os) = (om[0], om.get(1).copied().unwrap_or(0));
+            let (np, ns) = (nm[0], nm.get(1).copied().unwrap_or(0));
+            np.saturating_sub(ns) >= op.saturating_sub(os) && ns >= os
         }
         _ => false,
     }
@@ -661,6 +678,32 @@ fn plan_direction(
                         let mut stmts = create_function(f);
                         stmts[0] =
                             stmts[0].replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1);
+                        // A replaced function keeps its privileges and comment: undo
+                        // grants that went away and clear a removed comment.
+                        let sig = function_signature(f);
+                        for (r, _) in o
+                            .grant_execute
+                            .iter()
+                            .filter(|(r, _)| !f.grant_execute.iter().any(|(x, _)| x == r))
+                        {
+                            stmts.push(format!(
+                                "REVOKE EXECUTE ON FUNCTION {sig} FROM {};",
+                                quote_role(r)
+                            ));
+                        }
+                        for (r, _) in o
+                            .revoke_execute
+                            .iter()
+                            .filter(|(r, _)| !f.revoke_execute.iter().any(|(x, _)| x == r))
+                        {
+                            stmts.push(format!(
+                                "GRANT EXECUTE ON FUNCTION {sig} TO {};",
+                                quote_role(r)
+                            ));
+                        }
+                        if o.comment.is_some() && f.comment.is_none() {
+                            stmts.push(format!("COMMENT ON FUNCTION {sig} IS NULL;"));
+                        }
                         p.script.push(format!("replace function {}", f.name), stmts);
                     }
                     _ => p
@@ -863,7 +906,25 @@ fn alter_enum(p: &mut Planner, old: &Enum, new: &Enum, new_state: &Snapshot) {
         .iter()
         .filter(|v| !new.values.contains(v))
         .collect();
-    if removed.is_empty() {
+    // Kept values in a different order need the type recreated, like removals.
+    let kept_old: Vec<&String> = old
+        .values
+        .iter()
+        .filter(|v| new.values.contains(v))
+        .collect();
+    let kept_new: Vec<&String> = new
+        .values
+        .iter()
+        .filter(|v| old.values.contains(v))
+        .collect();
+    let reordered = kept_old != kept_new;
+    if old.comment != new.comment && !reordered && removed.is_empty() {
+        stmts.push(comment_stmt(
+            &format!("TYPE {}", quote_qname(&new.name)),
+            &new.comment,
+        ));
+    }
+    if removed.is_empty() && !reordered {
         for (i, v) in new.values.iter().enumerate() {
             if old.values.contains(v) {
                 continue;

@@ -23,6 +23,31 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Every list sorted by name: the order snapshots are written in, and what the
+    /// migration planner's lookups rely on.
+    pub fn sort(&mut self) {
+        self.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        self.functions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.raws.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    /// Only what the database holds: keys that guide schemac (`using` conversions,
+    /// `rls_reason`, `service_role_only`) are cleared, so changing them needs no
+    /// migration. This is what `snapshot.json` stores and what `check` compares.
+    pub fn db_state(&self) -> Snapshot {
+        let mut s = self.clone();
+        for t in &mut s.tables {
+            t.rls_reason = None;
+            t.service_role_only = false;
+            for c in &mut t.columns {
+                c.convert_using = None;
+            }
+        }
+        s
+    }
+
     /// The empty database.
     pub fn empty(default_schema: &str) -> Self {
         Snapshot {
@@ -52,11 +77,7 @@ impl Snapshot {
                 .cloned()
                 .collect(),
         };
-        s.enums.sort_by(|a, b| a.name.cmp(&b.name));
-        s.tables.sort_by(|a, b| a.name.cmp(&b.name));
-        s.views.sort_by(|a, b| a.name.cmp(&b.name));
-        s.functions.sort_by(|a, b| a.name.cmp(&b.name));
-        s.raws.sort_by(|a, b| a.name.cmp(&b.name));
+        s.sort();
         // Exemptions are lint metadata, not database state.
         for t in &mut s.tables {
             t.allow.clear();
@@ -285,7 +306,7 @@ impl Snapshot {
                     .collect();
             }
         }
-        s.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        s.sort();
         s
     }
 }

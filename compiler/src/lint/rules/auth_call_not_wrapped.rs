@@ -26,11 +26,16 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
         for p in &t.policies {
             for (key, clause) in [("using", &p.using), ("with_check", &p.with_check)] {
                 let Some((text, l)) = clause else { continue };
+                // Cheap first pass: if wrapping changes nothing, every call is wrapped
+                // already and the expression need not be parsed.
+                let fixed = wrap_auth_calls(text);
+                if fixed == *text {
+                    continue;
+                }
                 let bare = bare_auth_calls(text);
                 if bare.is_empty() {
                     continue;
                 }
-                let fixed = wrap_auth_calls(text);
                 out.push(
                     Finding::new("auth-call-not-wrapped", Subject::Table(i), format!("policy `{}` calls {} once per row", p.name, bare.iter().map(|b| format!("`{b}()`")).collect::<Vec<_>>().join(", ")), l, "evaluated for every row", format!("write `{fixed}`"))
                         .with_fix(Fix::SetPolicyExpression { file: l.file, table: t.name.name.clone(), policy: p.name.clone(), key, text: fixed }),
