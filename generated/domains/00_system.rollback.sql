@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy system_usage_logs_service_role_all on public.system_usage_logs
 DROP POLICY "system_usage_logs_service_role_all" ON "public"."system_usage_logs";
@@ -54,39 +56,51 @@ DROP TRIGGER "tr_system_logs_settings_updated_at" ON "public"."system_logs_setti
 DROP TRIGGER "tr_system_feature_flags_updated_at" ON "public"."system_feature_flags";
 
 -- undo function public.system_touch_updated_at
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."system_touch_updated_at"();
 
 -- undo function public.system_cleanup_old_logs
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."system_cleanup_old_logs"();
 
 -- undo table public.wrappers_fdw_stats (no RLS: External system table owned by the extensions schema (Supabase wrappers): ALTER TABLE fails with permission denied, so RLS cannot be enabled. FDW statistics only, no sensitive data; access is controlled by grants (DBA final review 2026-01-16))
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."wrappers_fdw_stats";
 
 -- undo table public.system_usage_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_usage_logs";
 
 -- undo table public.system_scheduled_deletions
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_scheduled_deletions";
 
 -- undo table public.system_rate_limits
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_rate_limits";
 
 -- undo table public.system_logs_settings
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_logs_settings";
 
 -- undo table public.system_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_logs";
 
 -- undo table public.system_feature_flags
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_feature_flags";
 
 -- undo enum public.system_usage_metric
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."system_usage_metric";
 
 -- undo enum public.system_log_level
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."system_log_level";
 
 -- undo enum public.system_deletion_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."system_deletion_status";
 
 COMMIT;

@@ -6,6 +6,8 @@
 --   schemas/domains/system.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.system_deletion_status
 CREATE TYPE "public"."system_deletion_status" AS ENUM ('pending', 'processing', 'completed', 'cancelled');

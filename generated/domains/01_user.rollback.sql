@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy workspaces_service_role_all on public.workspaces
 DROP POLICY "workspaces_service_role_all" ON "public"."workspaces";
@@ -168,63 +170,83 @@ DROP TRIGGER "tr_user_devices_updated_at" ON "public"."user_devices";
 DROP TRIGGER "tr_user_dashboard_settings_updated_at" ON "public"."user_dashboard_settings";
 
 -- undo function public.user_is_workspace_member
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."user_is_workspace_member"(uuid);
 
 -- undo table public.workspace_members
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."workspace_members";
 
 -- undo table public.user_activity_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_activity_logs";
 
 -- undo table public.workspaces
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."workspaces";
 
 -- undo table public.user_reminder_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_reminder_logs";
 
 -- undo table public.user_reminder_states
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_reminder_states";
 
 -- undo table public.user_onboarding_surveys
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_onboarding_surveys";
 
 -- undo table public.user_onboarding_steps
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_onboarding_steps";
 
 -- undo table public.user_onboarding_status
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_onboarding_status";
 
 -- undo table public.user_notification_preferences
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_notification_preferences";
 
 -- undo table public.user_mfa_settings
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_mfa_settings";
 
 -- undo table public.user_mfa_recovery_codes
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_mfa_recovery_codes";
 
 -- undo table public.user_mfa_pending_setup
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_mfa_pending_setup";
 
 -- undo table public.user_email_preferences
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_email_preferences";
 
 -- undo table public.user_devices
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_devices";
 
 -- undo table public.user_dashboard_settings
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_dashboard_settings";
 
 -- undo table public.user_profiles
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_profiles";
 
 -- undo enum public.user_workspace_role
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."user_workspace_role";
 
 -- undo enum public.user_onboarding_step_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."user_onboarding_step_status";
 
 -- undo enum public.user_mfa_method
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."user_mfa_method";
 
 COMMIT;

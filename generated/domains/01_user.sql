@@ -6,6 +6,8 @@
 --   schemas/domains/user.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.user_mfa_method
 CREATE TYPE "public"."user_mfa_method" AS ENUM ('totp', 'sms', 'webauthn');

@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy billing_subscription_notifications_service_role_all on public.billing_subscription_notifications
 DROP POLICY "billing_subscription_notifications_service_role_all" ON "public"."billing_subscription_notifications";
@@ -42,18 +44,23 @@ DROP TRIGGER "tr_billing_stripe_products_updated_at" ON "public"."billing_stripe
 DROP TRIGGER "tr_billing_stripe_customers_updated_at" ON "public"."billing_stripe_customers";
 
 -- undo table public.billing_subscription_notifications
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."billing_subscription_notifications";
 
 -- undo table public.billing_subscription_events
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."billing_subscription_events";
 
 -- undo table public.billing_stripe_customers
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."billing_stripe_customers";
 
 -- undo table public.billing_stripe_products
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."billing_stripe_products";
 
 -- undo enum public.billing_subscription_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."billing_subscription_status";
 
 COMMIT;

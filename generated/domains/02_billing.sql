@@ -6,6 +6,8 @@
 --   schemas/domains/billing.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.billing_subscription_status
 CREATE TYPE "public"."billing_subscription_status" AS ENUM ('trialing', 'active', 'past_due', 'canceled', 'unpaid', 'incomplete', 'incomplete_expired', 'paused');

@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy crm_leads_workspace_member_select on public.crm_leads
 DROP POLICY "crm_leads_workspace_member_select" ON "public"."crm_leads";
@@ -54,18 +56,23 @@ DROP TRIGGER "tr_crm_lead_notes_updated_at" ON "public"."crm_lead_notes";
 DROP TRIGGER "tr_crm_contacts_updated_at" ON "public"."crm_contacts";
 
 -- undo table public.crm_lead_notes
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."crm_lead_notes";
 
 -- undo table public.crm_lead_contacts
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."crm_lead_contacts";
 
 -- undo table public.crm_leads
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."crm_leads";
 
 -- undo table public.crm_contacts
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."crm_contacts";
 
 -- undo enum public.crm_lead_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."crm_lead_status";
 
 COMMIT;

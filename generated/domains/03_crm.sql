@@ -6,6 +6,8 @@
 --   schemas/domains/crm.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.crm_lead_status
 CREATE TYPE "public"."crm_lead_status" AS ENUM ('new', 'contacted', 'qualified', 'unqualified', 'converted', 'lost');

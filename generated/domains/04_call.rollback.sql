@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy call_transcripts_service_role_all on public.call_transcripts
 DROP POLICY "call_transcripts_service_role_all" ON "public"."call_transcripts";
@@ -36,15 +38,19 @@ DROP TRIGGER "tr_call_transcripts_updated_at" ON "public"."call_transcripts";
 DROP TRIGGER "tr_call_logs_updated_at" ON "public"."call_logs";
 
 -- undo table public.call_transcript_segments
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."call_transcript_segments";
 
 -- undo table public.call_transcripts
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."call_transcripts";
 
 -- undo table public.call_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."call_logs";
 
 -- undo enum public.call_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."call_status";
 
 COMMIT;

@@ -6,6 +6,8 @@
 --   schemas/domains/call.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.call_status
 CREATE TYPE "public"."call_status" AS ENUM ('queued', 'ringing', 'in_progress', 'completed', 'no_answer', 'busy', 'failed');

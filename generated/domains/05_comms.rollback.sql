@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy comms_scheduled_messages_service_role_all on public.comms_scheduled_messages
 DROP POLICY "comms_scheduled_messages_service_role_all" ON "public"."comms_scheduled_messages";
@@ -36,18 +38,23 @@ DROP TRIGGER "tr_comms_scheduled_messages_updated_at" ON "public"."comms_schedul
 DROP TRIGGER "tr_comms_messages_updated_at" ON "public"."comms_messages";
 
 -- undo table public.comms_scheduled_messages
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."comms_scheduled_messages";
 
 -- undo table public.comms_email_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."comms_email_logs";
 
 -- undo table public.comms_messages
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."comms_messages";
 
 -- undo enum public.comms_message_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."comms_message_status";
 
 -- undo enum public.comms_channel
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."comms_channel";
 
 COMMIT;

@@ -6,6 +6,8 @@
 --   schemas/domains/comms.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.comms_channel
 CREATE TYPE "public"."comms_channel" AS ENUM ('sms', 'email', 'voice');

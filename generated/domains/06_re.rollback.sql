@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy re_saved_searches_service_role_all on public.re_saved_searches
 DROP POLICY "re_saved_searches_service_role_all" ON "public"."re_saved_searches";
@@ -183,66 +185,87 @@ DROP TRIGGER "tr_re_listing_inquiries_updated_at" ON "public"."re_listing_inquir
 DROP TRIGGER "tr_re_inspections_updated_at" ON "public"."re_inspections";
 
 -- undo table public.re_repair_estimates
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_repair_estimates";
 
 -- undo table public.re_rental_estimates
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_rental_estimates";
 
 -- undo table public.re_property_valuations
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_valuations";
 
 -- undo table public.re_property_photos
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_photos";
 
 -- undo table public.re_property_notes
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_notes";
 
 -- undo table public.re_inspections
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_inspections";
 
 -- undo table public.re_property_documents
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_documents";
 
 -- undo table public.re_property_analyses
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_analyses";
 
 -- undo table public.re_portfolio_properties
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_portfolio_properties";
 
 -- undo table public.re_offers
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_offers";
 
 -- undo table public.re_listing_inquiries
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_listing_inquiries";
 
 -- undo table public.re_listing_favorites
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_listing_favorites";
 
 -- undo table public.re_listings
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_listings";
 
 -- undo table public.re_comparable_sales
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_comparable_sales";
 
 -- undo table public.re_properties
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_properties";
 
 -- undo table public.re_saved_searches
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_saved_searches";
 
 -- undo table public.re_portfolios
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_portfolios";
 
 -- undo table public.re_market_stats
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_market_stats";
 
 -- undo enum public.re_property_type
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."re_property_type";
 
 -- undo enum public.re_offer_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."re_offer_status";
 
 -- undo enum public.re_listing_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."re_listing_status";
 
 COMMIT;

@@ -6,6 +6,8 @@
 --   schemas/domains/re.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.re_listing_status
 CREATE TYPE "public"."re_listing_status" AS ENUM ('draft', 'active', 'pending', 'sold', 'withdrawn');

@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy deals_workspace_member_select on public.deals
 DROP POLICY "deals_workspace_member_select" ON "public"."deals";
@@ -33,15 +35,19 @@ DROP TRIGGER "tr_deals_updated_at" ON "public"."deals";
 DROP TRIGGER "tr_deals_record_stage_change" ON "public"."deals";
 
 -- undo function public.deals_record_stage_change
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."deals_record_stage_change"();
 
 -- undo table public.deal_events
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."deal_events";
 
 -- undo table public.deals
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."deals";
 
 -- undo enum public.deal_stage
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."deal_stage";
 
 COMMIT;

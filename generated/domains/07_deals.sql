@@ -6,6 +6,8 @@
 --   schemas/domains/deals.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.deal_stage
 CREATE TYPE "public"."deal_stage" AS ENUM ('prospecting', 'under_contract', 'due_diligence', 'closing', 'closed_won', 'closed_lost');

@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy analytics_feature_usage_stats_service_role_all on public.analytics_feature_usage_stats
 DROP POLICY "analytics_feature_usage_stats_service_role_all" ON "public"."analytics_feature_usage_stats";
@@ -27,15 +29,19 @@ DROP TRIGGER "tr_analytics_feature_usage_stats_updated_at" ON "public"."analytic
 DROP TRIGGER "tr_analytics_daily_metrics_updated_at" ON "public"."analytics_daily_metrics";
 
 -- undo view public.analytics_pipeline_summary
+-- squawk-ignore ban-drop-view
 DROP VIEW "public"."analytics_pipeline_summary";
 
 -- undo view public.analytics_lead_funnel
+-- squawk-ignore ban-drop-view
 DROP VIEW "public"."analytics_lead_funnel";
 
 -- undo table public.analytics_daily_metrics
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."analytics_daily_metrics";
 
 -- undo table public.analytics_feature_usage_stats
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."analytics_feature_usage_stats";
 
 COMMIT;

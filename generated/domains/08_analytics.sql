@@ -6,6 +6,8 @@
 --   schemas/domains/analytics.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- table public.analytics_feature_usage_stats
 CREATE TABLE "public"."analytics_feature_usage_stats" (

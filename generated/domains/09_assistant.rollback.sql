@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy assistant_sessions_service_role_all on public.assistant_sessions
 DROP POLICY "assistant_sessions_service_role_all" ON "public"."assistant_sessions";
@@ -30,12 +32,15 @@ DROP TRIGGER "tr_assistant_sessions_updated_at" ON "public"."assistant_sessions"
 DROP TRIGGER "tr_assistant_jobs_updated_at" ON "public"."assistant_jobs";
 
 -- undo table public.assistant_jobs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."assistant_jobs";
 
 -- undo table public.assistant_sessions
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."assistant_sessions";
 
 -- undo enum public.assistant_job_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."assistant_job_status";
 
 COMMIT;

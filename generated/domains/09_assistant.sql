@@ -6,6 +6,8 @@
 --   schemas/domains/assistant.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.assistant_job_status
 CREATE TYPE "public"."assistant_job_status" AS ENUM ('queued', 'running', 'succeeded', 'failed', 'cancelled');

@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy security_reset_tokens_service_role_all on public.security_reset_tokens
 DROP POLICY "security_reset_tokens_service_role_all" ON "public"."security_reset_tokens";
@@ -54,27 +56,35 @@ DROP TRIGGER "tr_security_incidents_updated_at" ON "public"."security_incidents"
 DROP TRIGGER "tr_security_api_keys_updated_at" ON "public"."security_api_keys";
 
 -- undo table public.security_api_keys
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_api_keys";
 
 -- undo table public.security_reset_tokens
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_reset_tokens";
 
 -- undo table public.security_oauth_tokens
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_oauth_tokens";
 
 -- undo table public.security_event_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_event_logs";
 
 -- undo table public.security_incidents
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_incidents";
 
 -- undo table public.security_email_change_history
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_email_change_history";
 
 -- undo enum public.security_incident_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."security_incident_status";
 
 -- undo enum public.security_event_type
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."security_event_type";
 
 COMMIT;

@@ -6,6 +6,8 @@
 --   schemas/domains/security.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- enum public.security_event_type
 CREATE TYPE "public"."security_event_type" AS ENUM ('login_success', 'login_failure', 'mfa_challenge', 'password_reset', 'email_changed', 'api_key_created', 'api_key_revoked', 'oauth_connected', 'permission_denied');

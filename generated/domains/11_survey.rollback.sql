@@ -7,6 +7,8 @@
 -- WARNING: dropping tables deletes their rows.
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- undo policy survey_templates_service_role_all on public.survey_templates
 DROP POLICY "survey_templates_service_role_all" ON "public"."survey_templates";
@@ -45,12 +47,15 @@ DROP TRIGGER "tr_survey_templates_updated_at" ON "public"."survey_templates";
 DROP TRIGGER "tr_survey_questions_updated_at" ON "public"."survey_questions";
 
 -- undo table public.survey_responses
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."survey_responses";
 
 -- undo table public.survey_questions
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."survey_questions";
 
 -- undo table public.survey_templates
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."survey_templates";
 
 COMMIT;

@@ -6,6 +6,8 @@
 --   schemas/domains/survey.toml
 
 BEGIN;
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 
 -- table public.survey_templates
 CREATE TABLE "public"."survey_templates" (

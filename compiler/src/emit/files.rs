@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ddl::*;
-use super::quote::{comment_text, quote_ident};
+use super::quote::{annotated, comment_text, quote_ident, quote_literal};
 use crate::diag::Sources;
 use crate::ir::{DomainId, Ir};
 use crate::plan::{Node, Plan};
@@ -147,9 +147,18 @@ fn header(title: &str, ir: &Ir, files: &[String], what: &str) -> String {
 fn section(out: &mut String, heading: &str, stmts: &[String]) {
     out.push_str(&format!("\n-- {}\n", comment_text(heading)));
     for s in stmts {
-        out.push_str(s);
+        out.push_str(&annotated(s));
         out.push('\n');
     }
+}
+
+/// `BEGIN` with the project's timeouts, so a deployment never queues behind a lock.
+fn begin(ir: &Ir) -> String {
+    format!(
+        "\nBEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
+        quote_literal(&ir.project.lock_timeout),
+        quote_literal(&ir.project.statement_timeout)
+    )
 }
 
 /// Builds every generated file of a project.
@@ -164,7 +173,7 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
         &all_files,
         "The whole schema, created from an empty database in dependency order.",
     );
-    s.push_str("\nBEGIN;\n");
+    s.push_str(&begin(ir));
     for schema in schemas_of(ir, &plan.order) {
         section(
             &mut s,
@@ -217,7 +226,7 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
             std::slice::from_ref(&file),
             &format!("Domain `{}`. {after}", comment_text(&domain.name)),
         );
-        f.push_str("\nBEGIN;\n");
+        f.push_str(&begin(ir));
         for schema in &new_schemas {
             section(
                 &mut f,
@@ -239,7 +248,7 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
         if nodes.iter().any(|n| matches!(n, Node::Table(_))) {
             r.push_str("-- WARNING: dropping tables deletes their rows.\n");
         }
-        r.push_str("\nBEGIN;\n");
+        r.push_str(&begin(ir));
         for &node in nodes.iter().rev() {
             if let Some(stmt) = drop_node(ir, node) {
                 let (heading, _) = &rendered[&node];

@@ -41,6 +41,65 @@ pub fn comment_text(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// The squawk rule a generated statement knowingly breaks, as a `-- squawk-ignore`
+/// line before it. Every such statement is intended: a rollback drops what its
+/// migration created, renames follow a declared rename, a type change or drop was
+/// acknowledged in the TOML.
+pub fn squawk_ignore(stmt: &str) -> Option<&'static str> {
+    let s = stmt.trim_start();
+    let has = |p: &str| s.contains(p);
+    let rule = if s.starts_with("DROP SCHEMA") {
+        "ban-drop-schema"
+    } else if s.starts_with("DROP TABLE") {
+        "ban-drop-table"
+    } else if s.starts_with("DROP TYPE") {
+        "ban-drop-type"
+    } else if s.starts_with("DROP VIEW") || s.starts_with("DROP MATERIALIZED VIEW") {
+        "ban-drop-view"
+    } else if s.starts_with("DROP FUNCTION") {
+        "ban-drop-function"
+    } else if s.starts_with("DROP INDEX") {
+        "require-concurrent-index-deletion"
+    } else if s.starts_with("ALTER TABLE") && has(" RENAME COLUMN ") {
+        "renaming-column"
+    } else if s.starts_with("ALTER TABLE") && has(" RENAME CONSTRAINT ") {
+        "renaming-object"
+    } else if s.starts_with("ALTER TABLE") && has(" RENAME TO ") {
+        "renaming-table"
+    } else if (s.starts_with("ALTER TYPE")
+        || s.starts_with("ALTER INDEX")
+        || s.starts_with("ALTER POLICY")
+        || s.starts_with("ALTER TRIGGER")
+        || s.starts_with("ALTER SEQUENCE"))
+        && has(" RENAME TO ")
+    {
+        "renaming-object"
+    } else if s.starts_with("ALTER TABLE") && has(" DROP COLUMN ") {
+        "ban-drop-column"
+    } else if s.starts_with("ALTER TABLE") && has(" DROP CONSTRAINT ") {
+        "ban-drop-constraint"
+    } else if s.starts_with("ALTER TABLE") && has(" DROP DEFAULT") {
+        "ban-drop-default"
+    } else if s.starts_with("ALTER TABLE") && has(" DROP NOT NULL") {
+        "ban-drop-not-null"
+    } else if s.starts_with("ALTER TABLE") && has(" SET NOT NULL") {
+        "adding-not-nullable-field"
+    } else if s.starts_with("ALTER TABLE") && has(" ALTER COLUMN ") && has(" TYPE ") {
+        "changing-column-type"
+    } else {
+        return None;
+    };
+    Some(rule)
+}
+
+/// The statement with its `-- squawk-ignore` line, when it needs one.
+pub fn annotated(stmt: &str) -> String {
+    match squawk_ignore(stmt) {
+        Some(rule) => format!("-- squawk-ignore {rule}\n{stmt}"),
+        None => stmt.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

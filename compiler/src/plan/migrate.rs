@@ -56,6 +56,9 @@ struct Script {
     tx: Vec<(String, Vec<String>)>,
     /// Statements that cannot run in a transaction.
     concurrent: Vec<String>,
+    /// `VALIDATE CONSTRAINT` for keys and checks added `NOT VALID`: run in their own
+    /// transaction after the main one, so the scan does not hold the main locks.
+    validate: Vec<String>,
     /// Data this direction loses (listed in the header).
     losses: Vec<String>,
 }
@@ -136,7 +139,7 @@ fn apply_renames(
             continue;
         };
         let mut stmts = vec![format!(
-            "-- squawk-ignore renaming-table\nALTER TABLE {} RENAME TO {};",
+            "ALTER TABLE {} RENAME TO {};",
             quote_qname(&r.from),
             quote_ident(&r.to.name)
         )];
@@ -785,10 +788,7 @@ fn plan_direction(
             }
         }
     }
-    if !validate.is_empty() {
-        p.script
-            .push("validate constraints added NOT VALID", validate);
-    }
+    p.script.validate = validate;
 
     // 4. Drop removed tables and enums, in reverse dependency order of the old state.
     for &node in old_order.iter().rev() {
@@ -929,9 +929,13 @@ fn alter_enum(p: &mut Planner, old: &Enum, new: &Enum, new_state: &Snapshot) {
             if old.values.contains(v) {
                 continue;
             }
+            // Place it explicitly: before the next kept value, or after the previous one.
             let pos = match new.values[i + 1..].iter().find(|x| old.values.contains(x)) {
                 Some(next) => format!(" BEFORE {}", quote_literal(next)),
-                None => String::new(),
+                None => match new.values[..i].iter().next_back() {
+                    Some(prev) => format!(" AFTER {}", quote_literal(prev)),
+                    None => String::new(),
+                },
             };
             p.script.pre.push(format!(
                 "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};",
@@ -1179,14 +1183,14 @@ fn alter_table(p: &mut Planner, o: &Table, t: &Table, validate: &mut Vec<String>
 }
 
 fn concurrently(create_index: &str) -> String {
-    let s = if let Some(rest) = create_index.strip_prefix("CREATE UNIQUE INDEX ") {
-        format!("CREATE UNIQUE INDEX CONCURRENTLY {rest}")
+    // IF NOT EXISTS: the part can be run again after a failure part way through.
+    if let Some(rest) = create_index.strip_prefix("CREATE UNIQUE INDEX ") {
+        format!("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {rest}")
     } else if let Some(rest) = create_index.strip_prefix("CREATE INDEX ") {
-        format!("CREATE INDEX CONCURRENTLY {rest}")
+        format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {rest}")
     } else {
         create_index.to_string()
-    };
-    format!("-- squawk-ignore require-concurrent-index-creation\n{s}")
+    }
 }
 
 /// The old table name as a view over the renamed table, so old code keeps working:
@@ -1278,8 +1282,9 @@ fn render(
     if !script.pre.is_empty() {
         s.push_str("\n-- New enum values, committed first: PostgreSQL cannot use an enum value in the\n-- transaction that adds it. Adding a value is harmless if the main part fails.\n");
         s.push_str(&format!(
-            "BEGIN;\nSET LOCAL lock_timeout = {};\n",
-            quote_literal(lock)
+            "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
+            quote_literal(lock),
+            quote_literal(stmt_timeout)
         ));
         for st in &script.pre {
             s.push_str(st);
@@ -1295,11 +1300,24 @@ fn render(
     for (h, stmts) in &script.tx {
         s.push_str(&format!("\n-- {}\n", comment_text(h)));
         for st in stmts {
-            s.push_str(st);
+            s.push_str(&annotated(st));
             s.push('\n');
         }
     }
     s.push_str("\nCOMMIT;\n");
+    if !script.validate.is_empty() {
+        s.push_str("\n-- Validate the keys and checks added NOT VALID above, in a transaction of their own:\n-- the scan takes only a SHARE UPDATE EXCLUSIVE lock, and if it fails the schema change stays.\n");
+        s.push_str(&format!(
+            "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
+            quote_literal(lock),
+            quote_literal(stmt_timeout)
+        ));
+        for v in &script.validate {
+            s.push_str(v);
+            s.push('\n');
+        }
+        s.push_str("COMMIT;\n");
+    }
     if !script.concurrent.is_empty() {
         s.push_str("\n-- ===================================================================\n-- NON-TRANSACTIONAL PART: run after the COMMIT above, statement by statement.\n-- CREATE INDEX CONCURRENTLY cannot run inside a transaction; it builds the\n-- index without blocking writes to the existing table.\n-- ===================================================================\n");
         s.push_str(&format!(
@@ -1426,11 +1444,13 @@ pub fn plan_migration(req: &MigrationRequest, diags: &mut Diagnostics) -> Option
         .rev()
         .map(|(a, b)| (b.clone(), a.clone()))
         .collect();
-    let is_empty = up.tx.is_empty() && up.concurrent.is_empty() && up.pre.is_empty();
+    let is_empty =
+        up.tx.is_empty() && up.concurrent.is_empty() && up.pre.is_empty() && up.validate.is_empty();
     let cleanup = (!compat.is_empty()).then(|| {
-        let mut s = format!("-- Migration {}: cleanup\n-- Drops the compatibility views this migration created. Run it once no code uses the old\n-- names any more. Safe to run twice.\n\nBEGIN;\nSET LOCAL lock_timeout = {};\n", req.name, quote_literal(req.lock_timeout));
+        let mut s = format!("-- Migration {}: cleanup\n-- Drops the compatibility views this migration created. Run it once no code uses the old\n-- names any more. Safe to run twice.\n\nBEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n", req.name, quote_literal(req.lock_timeout), quote_literal(req.statement_timeout));
         for r in &compat {
-            s.push_str(&format!("DROP VIEW IF EXISTS {};\n", quote_qname(&r.from)));
+            s.push_str(&annotated(&format!("DROP VIEW IF EXISTS {};", quote_qname(&r.from))));
+            s.push('\n');
         }
         s.push_str("COMMIT;\n");
         s

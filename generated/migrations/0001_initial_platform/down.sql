@@ -732,285 +732,379 @@ DROP TRIGGER "tr_analytics_daily_metrics_updated_at" ON "public"."analytics_dail
 DROP TRIGGER "tr_ai_jobs_updated_at" ON "public"."ai_jobs";
 
 -- drop view public.analytics_pipeline_summary
+-- squawk-ignore ban-drop-view
 DROP VIEW "public"."analytics_pipeline_summary";
 
 -- drop view public.analytics_lead_funnel
+-- squawk-ignore ban-drop-view
 DROP VIEW "public"."analytics_lead_funnel";
 
 -- drop function public.user_is_workspace_member
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."user_is_workspace_member"(uuid);
 
 -- drop function public.system_touch_updated_at
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."system_touch_updated_at"();
 
 -- drop function public.system_cleanup_old_logs
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."system_cleanup_old_logs"();
 
 -- drop function public.deals_record_stage_change
+-- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."deals_record_stage_change"();
 
 -- drop table public.wrappers_fdw_stats
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."wrappers_fdw_stats";
 
 -- drop table public.workspace_members
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."workspace_members";
 
 -- drop table public.user_activity_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_activity_logs";
 
 -- drop table public.transcript_segments
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."transcript_segments";
 
 -- drop table public.transcripts
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."transcripts";
 
 -- drop table public.scheduled_messages
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."scheduled_messages";
 
 -- drop table public.re_repair_estimates
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_repair_estimates";
 
 -- drop table public.re_rental_estimates
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_rental_estimates";
 
 -- drop table public.re_property_valuations
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_valuations";
 
 -- drop table public.re_property_photos
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_photos";
 
 -- drop table public.re_property_notes
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_notes";
 
 -- drop table public.re_inspections
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_inspections";
 
 -- drop table public.re_property_documents
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_documents";
 
 -- drop table public.re_property_analyses
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_property_analyses";
 
 -- drop table public.re_portfolio_properties
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_portfolio_properties";
 
 -- drop table public.re_offers
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_offers";
 
 -- drop table public.re_listing_inquiries
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_listing_inquiries";
 
 -- drop table public.re_listing_favorites
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_listing_favorites";
 
 -- drop table public.re_listings
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_listings";
 
 -- drop table public.re_comparable_sales
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_comparable_sales";
 
 -- drop table public.deal_events
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."deal_events";
 
 -- drop table public.ai_jobs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."ai_jobs";
 
 -- drop table public.assistant_sessions
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."assistant_sessions";
 
 -- drop table public.deals
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."deals";
 
 -- drop table public.re_properties
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_properties";
 
 -- drop table public.email_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."email_logs";
 
 -- drop table public.messages
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."messages";
 
 -- drop table public.lead_notes
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."lead_notes";
 
 -- drop table public.lead_contacts
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."lead_contacts";
 
 -- drop table public.calls
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."calls";
 
 -- drop table public.leads
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."leads";
 
 -- drop table public.api_keys
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."api_keys";
 
 -- drop table public.analytics_daily_metrics
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."analytics_daily_metrics";
 
 -- drop table public.workspace
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."workspace";
 
 -- drop table public.user_notification_preferences
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_notification_preferences";
 
 -- drop table public.user_mfa
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_mfa";
 
 -- drop table public.user_devices
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_devices";
 
 -- drop table public.user_dashboard_settings
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."user_dashboard_settings";
 
 -- drop table public.usage_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."usage_logs";
 
 -- drop table public.system_logs_settings
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_logs_settings";
 
 -- drop table public.system_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."system_logs";
 
 -- drop table public.survey_responses
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."survey_responses";
 
 -- drop table public.survey_questions
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."survey_questions";
 
 -- drop table public.survey_templates
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."survey_templates";
 
 -- drop table public.subscription_notifications
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."subscription_notifications";
 
 -- drop table public.subscription_events
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."subscription_events";
 
 -- drop table public.stripe_products
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."stripe_products";
 
 -- drop table public.stripe_customers
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."stripe_customers";
 
 -- drop table public.security_event_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_event_logs";
 
 -- drop table public.security_incidents
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."security_incidents";
 
 -- drop table public.scheduled_deletions
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."scheduled_deletions";
 
 -- drop table public.reset_tokens
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."reset_tokens";
 
 -- drop table public.reminder_logs
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."reminder_logs";
 
 -- drop table public.reminder_states
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."reminder_states";
 
 -- drop table public.re_saved_searches
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_saved_searches";
 
 -- drop table public.re_portfolios
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_portfolios";
 
 -- drop table public.re_market_stats
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."re_market_stats";
 
 -- drop table public.rate_limits
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."rate_limits";
 
 -- drop table public.onboarding_surveys
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."onboarding_surveys";
 
 -- drop table public.onboarding_steps
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."onboarding_steps";
 
 -- drop table public.onboarding_status
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."onboarding_status";
 
 -- drop table public.oauth_tokens
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."oauth_tokens";
 
 -- drop table public.mfa_recovery_codes
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."mfa_recovery_codes";
 
 -- drop table public.mfa_pending_setup
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."mfa_pending_setup";
 
 -- drop table public.feature_usage_stats
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."feature_usage_stats";
 
 -- drop table public.email_preferences
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."email_preferences";
 
 -- drop table public.email_change_history
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."email_change_history";
 
 -- drop table public.contacts
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."contacts";
 
 -- drop table public.profiles
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."profiles";
 
 -- drop table public.feature_flags
+-- squawk-ignore ban-drop-table
 DROP TABLE "public"."feature_flags";
 
 -- drop enum public.user_workspace_role
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."user_workspace_role";
 
 -- drop enum public.user_onboarding_step_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."user_onboarding_step_status";
 
 -- drop enum public.user_mfa_method
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."user_mfa_method";
 
 -- drop enum public.system_usage_metric
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."system_usage_metric";
 
 -- drop enum public.system_log_level
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."system_log_level";
 
 -- drop enum public.system_deletion_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."system_deletion_status";
 
 -- drop enum public.security_incident_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."security_incident_status";
 
 -- drop enum public.security_event_type
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."security_event_type";
 
 -- drop enum public.re_property_type
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."re_property_type";
 
 -- drop enum public.re_offer_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."re_offer_status";
 
 -- drop enum public.re_listing_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."re_listing_status";
 
 -- drop enum public.deal_stage
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."deal_stage";
 
 -- drop enum public.crm_lead_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."crm_lead_status";
 
 -- drop enum public.comms_message_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."comms_message_status";
 
 -- drop enum public.comms_channel
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."comms_channel";
 
 -- drop enum public.call_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."call_status";
 
 -- drop enum public.billing_subscription_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."billing_subscription_status";
 
 -- drop enum public.assistant_job_status
+-- squawk-ignore ban-drop-type
 DROP TYPE "public"."assistant_job_status";
 
 COMMIT;

@@ -4,11 +4,19 @@
 
 BEGIN;
 SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."ai_jobs";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."calls";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."messages";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."scheduled_messages";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."transcript_segments";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."transcripts";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."workspace";
 COMMIT;

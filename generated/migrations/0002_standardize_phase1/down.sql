@@ -27,267 +27,453 @@ SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
 -- drop compatibility views (if they still exist)
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."ai_jobs";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."calls";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."messages";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."scheduled_messages";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."transcript_segments";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."transcripts";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."workspace";
 
 -- rename table workspaces to workspace
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."workspaces" RENAME TO "workspace";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspace" RENAME CONSTRAINT "workspaces_pkey" TO "workspace_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspace" RENAME CONSTRAINT "workspaces_slug_key" TO "workspace_slug_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspace" RENAME CONSTRAINT "workspaces_name_length" TO "workspace_name_length";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspace" RENAME CONSTRAINT "workspaces_slug_format" TO "workspace_slug_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspace" RENAME CONSTRAINT "workspaces_owner_id_fkey" TO "workspace_owner_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_workspaces_owner_id" RENAME TO "idx_workspace_owner_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspaces_member_select" ON "public"."workspace" RENAME TO "workspace_member_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspaces_owner_insert" ON "public"."workspace" RENAME TO "workspace_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspaces_owner_update" ON "public"."workspace" RENAME TO "workspace_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspaces_owner_delete" ON "public"."workspace" RENAME TO "workspace_owner_delete";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspaces_service_role_all" ON "public"."workspace" RENAME TO "workspace_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_workspaces_updated_at" ON "public"."workspace" RENAME TO "tr_workspace_updated_at";
 
 -- rename table system_usage_logs to usage_logs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."system_usage_logs" RENAME TO "usage_logs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."usage_logs" RENAME CONSTRAINT "system_usage_logs_pkey" TO "usage_logs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."usage_logs" RENAME CONSTRAINT "system_usage_logs_quantity_positive" TO "usage_logs_quantity_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."usage_logs" RENAME CONSTRAINT "system_usage_logs_user_id_fkey" TO "usage_logs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_system_usage_logs_user_id_occurred_at" RENAME TO "idx_usage_logs_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_system_usage_logs_metric_occurred_at" RENAME TO "idx_usage_logs_metric_occurred_at";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_usage_logs_owner_select" ON "public"."usage_logs" RENAME TO "usage_logs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_usage_logs_service_role_all" ON "public"."usage_logs" RENAME TO "usage_logs_service_role_all";
 
 -- rename table call_transcripts to transcripts
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."call_transcripts" RENAME TO "transcripts";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcripts" RENAME CONSTRAINT "call_transcripts_pkey" TO "transcripts_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcripts" RENAME CONSTRAINT "call_transcripts_call_id_key" TO "transcripts_call_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcripts" RENAME CONSTRAINT "call_transcripts_status_valid" TO "transcripts_status_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcripts" RENAME CONSTRAINT "call_transcripts_word_count_positive" TO "transcripts_word_count_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcripts" RENAME CONSTRAINT "call_transcripts_call_id_fkey" TO "transcripts_call_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_call_transcripts_full_text_fts" RENAME TO "idx_transcripts_full_text_fts";
+-- squawk-ignore renaming-object
 ALTER POLICY "call_transcripts_owner_select" ON "public"."transcripts" RENAME TO "transcripts_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "call_transcripts_service_role_all" ON "public"."transcripts" RENAME TO "transcripts_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_call_transcripts_updated_at" ON "public"."transcripts" RENAME TO "tr_transcripts_updated_at";
 
 -- rename table call_transcript_segments to transcript_segments
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."call_transcript_segments" RENAME TO "transcript_segments";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_pkey" TO "transcript_segments_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_transcript_id_segment_index_key" TO "transcript_segments_transcript_id_segment_index_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_segment_index_positive" TO "transcript_segments_segment_index_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_speaker_valid" TO "transcript_segments_speaker_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_start_ms_positive" TO "transcript_segments_start_ms_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_confidence_range" TO "transcript_segments_confidence_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_end_after_start" TO "transcript_segments_end_after_start";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."transcript_segments" RENAME CONSTRAINT "call_transcript_segments_transcript_id_fkey" TO "transcript_segments_transcript_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "call_transcript_segments_owner_select" ON "public"."transcript_segments" RENAME TO "transcript_segments_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "call_transcript_segments_service_role_all" ON "public"."transcript_segments" RENAME TO "transcript_segments_service_role_all";
 
 -- rename table comms_scheduled_messages to scheduled_messages
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."comms_scheduled_messages" RENAME TO "scheduled_messages";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_messages" RENAME CONSTRAINT "comms_scheduled_messages_pkey" TO "scheduled_messages_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_messages" RENAME CONSTRAINT "comms_scheduled_messages_status_valid" TO "scheduled_messages_status_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_messages" RENAME CONSTRAINT "comms_scheduled_messages_attempts_range" TO "scheduled_messages_attempts_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_messages" RENAME CONSTRAINT "comms_scheduled_messages_user_id_fkey" TO "scheduled_messages_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_messages" RENAME CONSTRAINT "comms_scheduled_messages_lead_id_fkey" TO "scheduled_messages_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_messages" RENAME CONSTRAINT "comms_scheduled_messages_sent_message_id_fkey" TO "scheduled_messages_sent_message_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_scheduled_messages_user_id" RENAME TO "idx_scheduled_messages_user_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_scheduled_messages_lead_id" RENAME TO "idx_scheduled_messages_lead_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_scheduled_messages_sent_message_id" RENAME TO "idx_scheduled_messages_sent_message_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_scheduled_messages_due" RENAME TO "idx_scheduled_messages_due";
+-- squawk-ignore renaming-object
 ALTER POLICY "comms_scheduled_messages_owner_all" ON "public"."scheduled_messages" RENAME TO "scheduled_messages_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "comms_scheduled_messages_service_role_all" ON "public"."scheduled_messages" RENAME TO "scheduled_messages_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_comms_scheduled_messages_updated_at" ON "public"."scheduled_messages" RENAME TO "tr_scheduled_messages_updated_at";
 
 -- rename table system_scheduled_deletions to scheduled_deletions
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."system_scheduled_deletions" RENAME TO "scheduled_deletions";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_deletions" RENAME CONSTRAINT "system_scheduled_deletions_pkey" TO "scheduled_deletions_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_deletions" RENAME CONSTRAINT "system_scheduled_deletions_entity_type_valid" TO "scheduled_deletions_entity_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_deletions" RENAME CONSTRAINT "system_scheduled_deletions_processed_consistency" TO "scheduled_deletions_processed_consistency";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."scheduled_deletions" RENAME CONSTRAINT "system_scheduled_deletions_requested_by_fkey" TO "scheduled_deletions_requested_by_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_system_scheduled_deletions_requested_by" RENAME TO "idx_scheduled_deletions_requested_by";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_system_scheduled_deletions_one_pending_per_entity" RENAME TO "idx_scheduled_deletions_one_pending_per_entity";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_system_scheduled_deletions_scheduled_for" RENAME TO "idx_scheduled_deletions_scheduled_for";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_scheduled_deletions_owner_select" ON "public"."scheduled_deletions" RENAME TO "scheduled_deletions_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_scheduled_deletions_service_role_all" ON "public"."scheduled_deletions" RENAME TO "scheduled_deletions_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_system_scheduled_deletions_updated_at" ON "public"."scheduled_deletions" RENAME TO "tr_scheduled_deletions_updated_at";
 
 -- rename table security_reset_tokens to reset_tokens
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."security_reset_tokens" RENAME TO "reset_tokens";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reset_tokens" RENAME CONSTRAINT "security_reset_tokens_pkey" TO "reset_tokens_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reset_tokens" RENAME CONSTRAINT "security_reset_tokens_token_hash_key" TO "reset_tokens_token_hash_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reset_tokens" RENAME CONSTRAINT "security_reset_tokens_purpose_valid" TO "reset_tokens_purpose_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reset_tokens" RENAME CONSTRAINT "security_reset_tokens_expires_after_created" TO "reset_tokens_expires_after_created";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reset_tokens" RENAME CONSTRAINT "security_reset_tokens_user_id_fkey" TO "reset_tokens_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_security_reset_tokens_user_id" RENAME TO "idx_reset_tokens_user_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_security_reset_tokens_expires_at" RENAME TO "idx_reset_tokens_expires_at";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_reset_tokens_service_role_all" ON "public"."reset_tokens" RENAME TO "reset_tokens_service_role_all";
 
 -- rename table user_reminder_states to reminder_states
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_reminder_states" RENAME TO "reminder_states";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_states" RENAME CONSTRAINT "user_reminder_states_pkey" TO "reminder_states_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_states" RENAME CONSTRAINT "user_reminder_states_user_id_reminder_key_key" TO "reminder_states_user_id_reminder_key_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_states" RENAME CONSTRAINT "user_reminder_states_state_valid" TO "reminder_states_state_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_states" RENAME CONSTRAINT "user_reminder_states_snooze_has_until" TO "reminder_states_snooze_has_until";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_states" RENAME CONSTRAINT "user_reminder_states_user_id_fkey" TO "reminder_states_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_user_reminder_states_snoozed_until" RENAME TO "idx_reminder_states_snoozed_until";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_reminder_states_owner_all" ON "public"."reminder_states" RENAME TO "reminder_states_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_reminder_states_service_role_all" ON "public"."reminder_states" RENAME TO "reminder_states_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_reminder_states_updated_at" ON "public"."reminder_states" RENAME TO "tr_reminder_states_updated_at";
 
 -- rename table system_rate_limits to rate_limits
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."system_rate_limits" RENAME TO "rate_limits";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."rate_limits" RENAME CONSTRAINT "system_rate_limits_pkey" TO "rate_limits_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."rate_limits" RENAME CONSTRAINT "system_rate_limits_subject_window_key" TO "rate_limits_subject_window_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."rate_limits" RENAME CONSTRAINT "system_rate_limits_request_count_positive" TO "rate_limits_request_count_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."rate_limits" RENAME CONSTRAINT "system_rate_limits_window_seconds_positive" TO "rate_limits_window_seconds_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."rate_limits" RENAME CONSTRAINT "system_rate_limits_subject_present" TO "rate_limits_subject_present";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."rate_limits" RENAME CONSTRAINT "system_rate_limits_user_id_fkey" TO "rate_limits_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_system_rate_limits_window_start" RENAME TO "idx_rate_limits_window_start";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_rate_limits_owner_select" ON "public"."rate_limits" RENAME TO "rate_limits_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_rate_limits_service_role_all" ON "public"."rate_limits" RENAME TO "rate_limits_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_system_rate_limits_updated_at" ON "public"."rate_limits" RENAME TO "tr_rate_limits_updated_at";
 
 -- rename table user_onboarding_surveys to onboarding_surveys
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_onboarding_surveys" RENAME TO "onboarding_surveys";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_surveys" RENAME CONSTRAINT "user_onboarding_surveys_pkey" TO "onboarding_surveys_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_surveys" RENAME CONSTRAINT "user_onboarding_surveys_user_question_key" TO "onboarding_surveys_user_question_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_surveys" RENAME CONSTRAINT "user_onboarding_surveys_user_id_fkey" TO "onboarding_surveys_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_surveys_owner_select" ON "public"."onboarding_surveys" RENAME TO "onboarding_surveys_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_surveys_owner_insert" ON "public"."onboarding_surveys" RENAME TO "onboarding_surveys_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_surveys_service_role_all" ON "public"."onboarding_surveys" RENAME TO "onboarding_surveys_service_role_all";
 
 -- rename table user_onboarding_steps to onboarding_steps
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_onboarding_steps" RENAME TO "onboarding_steps";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_steps" RENAME CONSTRAINT "user_onboarding_steps_pkey" TO "onboarding_steps_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_steps" RENAME CONSTRAINT "user_onboarding_steps_user_id_step_key_key" TO "onboarding_steps_user_id_step_key_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_steps" RENAME CONSTRAINT "user_onboarding_steps_completed_consistency" TO "onboarding_steps_completed_consistency";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_steps" RENAME CONSTRAINT "user_onboarding_steps_user_id_fkey" TO "onboarding_steps_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_steps_owner_all" ON "public"."onboarding_steps" RENAME TO "onboarding_steps_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_steps_service_role_all" ON "public"."onboarding_steps" RENAME TO "onboarding_steps_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_onboarding_steps_updated_at" ON "public"."onboarding_steps" RENAME TO "tr_onboarding_steps_updated_at";
 
 -- rename table user_onboarding_status to onboarding_status
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_onboarding_status" RENAME TO "onboarding_status";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_status" RENAME CONSTRAINT "user_onboarding_status_pkey" TO "onboarding_status_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_status" RENAME CONSTRAINT "user_onboarding_status_completed_consistency" TO "onboarding_status_completed_consistency";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."onboarding_status" RENAME CONSTRAINT "user_onboarding_status_user_id_fkey" TO "onboarding_status_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_status_owner_select" ON "public"."onboarding_status" RENAME TO "onboarding_status_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_status_owner_update" ON "public"."onboarding_status" RENAME TO "onboarding_status_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_onboarding_status_service_role_all" ON "public"."onboarding_status" RENAME TO "onboarding_status_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_onboarding_status_updated_at" ON "public"."onboarding_status" RENAME TO "tr_onboarding_status_updated_at";
 
 -- rename table user_mfa_recovery_codes to mfa_recovery_codes
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_mfa_recovery_codes" RENAME TO "mfa_recovery_codes";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."mfa_recovery_codes" RENAME CONSTRAINT "user_mfa_recovery_codes_pkey" TO "mfa_recovery_codes_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."mfa_recovery_codes" RENAME CONSTRAINT "user_mfa_recovery_codes_user_id_code_hash_key" TO "mfa_recovery_codes_user_id_code_hash_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."mfa_recovery_codes" RENAME CONSTRAINT "user_mfa_recovery_codes_user_id_fkey" TO "mfa_recovery_codes_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_recovery_codes_owner_select" ON "public"."mfa_recovery_codes" RENAME TO "mfa_recovery_codes_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_recovery_codes_service_role_all" ON "public"."mfa_recovery_codes" RENAME TO "mfa_recovery_codes_service_role_all";
 
 -- rename table user_mfa_pending_setup to mfa_pending_setup
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_mfa_pending_setup" RENAME TO "mfa_pending_setup";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."mfa_pending_setup" RENAME CONSTRAINT "user_mfa_pending_setup_pkey" TO "mfa_pending_setup_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."mfa_pending_setup" RENAME CONSTRAINT "user_mfa_pending_setup_user_id_key" TO "mfa_pending_setup_user_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."mfa_pending_setup" RENAME CONSTRAINT "user_mfa_pending_setup_expires_after_created" TO "mfa_pending_setup_expires_after_created";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."mfa_pending_setup" RENAME CONSTRAINT "user_mfa_pending_setup_user_id_fkey" TO "mfa_pending_setup_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_user_mfa_pending_setup_expires_at" RENAME TO "idx_mfa_pending_setup_expires_at";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_pending_setup_owner_all" ON "public"."mfa_pending_setup" RENAME TO "mfa_pending_setup_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_pending_setup_service_role_all" ON "public"."mfa_pending_setup" RENAME TO "mfa_pending_setup_service_role_all";
 
 -- rename table comms_messages to messages
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."comms_messages" RENAME TO "messages";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."messages" RENAME CONSTRAINT "comms_messages_pkey" TO "messages_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."messages" RENAME CONSTRAINT "comms_messages_provider_message_id_key" TO "messages_provider_message_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."messages" RENAME CONSTRAINT "comms_messages_direction_valid" TO "messages_direction_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."messages" RENAME CONSTRAINT "comms_messages_subject_only_for_email" TO "messages_subject_only_for_email";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."messages" RENAME CONSTRAINT "comms_messages_user_id_fkey" TO "messages_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."messages" RENAME CONSTRAINT "comms_messages_lead_id_fkey" TO "messages_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_messages_user_id_created_at" RENAME TO "idx_messages_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_messages_lead_id" RENAME TO "idx_messages_lead_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_messages_pending_delivery" RENAME TO "idx_messages_pending_delivery";
+-- squawk-ignore renaming-object
 ALTER POLICY "comms_messages_owner_select" ON "public"."messages" RENAME TO "messages_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "comms_messages_owner_insert" ON "public"."messages" RENAME TO "messages_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "comms_messages_service_role_all" ON "public"."messages" RENAME TO "messages_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_comms_messages_updated_at" ON "public"."messages" RENAME TO "tr_messages_updated_at";
 
 -- rename table analytics_feature_usage_stats to feature_usage_stats
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."analytics_feature_usage_stats" RENAME TO "feature_usage_stats";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_usage_stats" RENAME CONSTRAINT "analytics_feature_usage_stats_pkey" TO "feature_usage_stats_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_usage_stats" RENAME CONSTRAINT "analytics_feature_usage_stats_feature_user_date_key" TO "feature_usage_stats_feature_user_date_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_usage_stats" RENAME CONSTRAINT "analytics_feature_usage_stats_usage_count_positive" TO "feature_usage_stats_usage_count_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_usage_stats" RENAME CONSTRAINT "analytics_feature_usage_stats_unique_users_positive" TO "feature_usage_stats_unique_users_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_usage_stats" RENAME CONSTRAINT "analytics_feature_usage_stats_feature_key_fkey" TO "feature_usage_stats_feature_key_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_usage_stats" RENAME CONSTRAINT "analytics_feature_usage_stats_user_id_fkey" TO "feature_usage_stats_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_analytics_feature_usage_stats_user_id_usage_date" RENAME TO "idx_feature_usage_stats_user_id_usage_date";
+-- squawk-ignore renaming-object
 ALTER POLICY "analytics_feature_usage_stats_owner_select" ON "public"."feature_usage_stats" RENAME TO "feature_usage_stats_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "analytics_feature_usage_stats_service_role_all" ON "public"."feature_usage_stats" RENAME TO "feature_usage_stats_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_analytics_feature_usage_stats_updated_at" ON "public"."feature_usage_stats" RENAME TO "tr_feature_usage_stats_updated_at";
 
 -- rename table system_feature_flags to feature_flags
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."system_feature_flags" RENAME TO "feature_flags";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_flags" RENAME CONSTRAINT "system_feature_flags_pkey" TO "feature_flags_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_flags" RENAME CONSTRAINT "system_feature_flags_key_key" TO "feature_flags_key_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_flags" RENAME CONSTRAINT "system_feature_flags_key_format" TO "feature_flags_key_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."feature_flags" RENAME CONSTRAINT "system_feature_flags_rollout_range" TO "feature_flags_rollout_range";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_feature_flags_admin_select" ON "public"."feature_flags" RENAME TO "feature_flags_admin_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "system_feature_flags_service_role_all" ON "public"."feature_flags" RENAME TO "feature_flags_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_system_feature_flags_updated_at" ON "public"."feature_flags" RENAME TO "tr_feature_flags_updated_at";
 
 -- rename table call_logs to calls
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."call_logs" RENAME TO "calls";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."calls" RENAME CONSTRAINT "call_logs_pkey" TO "calls_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."calls" RENAME CONSTRAINT "call_logs_provider_call_sid_key" TO "calls_provider_call_sid_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."calls" RENAME CONSTRAINT "call_logs_direction_valid" TO "calls_direction_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."calls" RENAME CONSTRAINT "call_logs_duration_seconds_positive" TO "calls_duration_seconds_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."calls" RENAME CONSTRAINT "call_logs_ended_after_started" TO "calls_ended_after_started";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."calls" RENAME CONSTRAINT "call_logs_user_id_fkey" TO "calls_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."calls" RENAME CONSTRAINT "call_logs_lead_id_fkey" TO "calls_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_call_logs_user_id_created_at" RENAME TO "idx_calls_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_call_logs_lead_id" RENAME TO "idx_calls_lead_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_call_logs_active" RENAME TO "idx_calls_active";
+-- squawk-ignore renaming-object
 ALTER POLICY "call_logs_owner_select" ON "public"."calls" RENAME TO "calls_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "call_logs_owner_insert" ON "public"."calls" RENAME TO "calls_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "call_logs_service_role_all" ON "public"."calls" RENAME TO "calls_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_call_logs_updated_at" ON "public"."calls" RENAME TO "tr_calls_updated_at";
 
 -- rename table assistant_jobs to ai_jobs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."assistant_jobs" RENAME TO "ai_jobs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."ai_jobs" RENAME CONSTRAINT "assistant_jobs_pkey" TO "ai_jobs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."ai_jobs" RENAME CONSTRAINT "assistant_jobs_job_type_valid" TO "ai_jobs_job_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."ai_jobs" RENAME CONSTRAINT "assistant_jobs_attempts_range" TO "ai_jobs_attempts_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."ai_jobs" RENAME CONSTRAINT "assistant_jobs_finished_has_completed_at" TO "ai_jobs_finished_has_completed_at";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."ai_jobs" RENAME CONSTRAINT "assistant_jobs_user_id_fkey" TO "ai_jobs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."ai_jobs" RENAME CONSTRAINT "assistant_jobs_session_id_fkey" TO "ai_jobs_session_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."ai_jobs" RENAME CONSTRAINT "assistant_jobs_deal_id_fkey" TO "ai_jobs_deal_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_assistant_jobs_user_id_created_at" RENAME TO "idx_ai_jobs_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_assistant_jobs_session_id" RENAME TO "idx_ai_jobs_session_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_assistant_jobs_deal_id" RENAME TO "idx_ai_jobs_deal_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_assistant_jobs_pending" RENAME TO "idx_ai_jobs_pending";
+-- squawk-ignore renaming-object
 ALTER POLICY "assistant_jobs_owner_select" ON "public"."ai_jobs" RENAME TO "ai_jobs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "assistant_jobs_owner_insert" ON "public"."ai_jobs" RENAME TO "ai_jobs_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "assistant_jobs_service_role_all" ON "public"."ai_jobs" RENAME TO "ai_jobs_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_assistant_jobs_updated_at" ON "public"."ai_jobs" RENAME TO "tr_ai_jobs_updated_at";
 
 -- alter policy ai_jobs_owner_insert on public.ai_jobs

@@ -29,256 +29,435 @@ SET LOCAL statement_timeout = '60s';
 -- rename table ai_jobs to assistant_jobs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."ai_jobs" RENAME TO "assistant_jobs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."assistant_jobs" RENAME CONSTRAINT "ai_jobs_pkey" TO "assistant_jobs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."assistant_jobs" RENAME CONSTRAINT "ai_jobs_job_type_valid" TO "assistant_jobs_job_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."assistant_jobs" RENAME CONSTRAINT "ai_jobs_attempts_range" TO "assistant_jobs_attempts_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."assistant_jobs" RENAME CONSTRAINT "ai_jobs_finished_has_completed_at" TO "assistant_jobs_finished_has_completed_at";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."assistant_jobs" RENAME CONSTRAINT "ai_jobs_user_id_fkey" TO "assistant_jobs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."assistant_jobs" RENAME CONSTRAINT "ai_jobs_session_id_fkey" TO "assistant_jobs_session_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."assistant_jobs" RENAME CONSTRAINT "ai_jobs_deal_id_fkey" TO "assistant_jobs_deal_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_ai_jobs_user_id_created_at" RENAME TO "idx_assistant_jobs_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_ai_jobs_session_id" RENAME TO "idx_assistant_jobs_session_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_ai_jobs_deal_id" RENAME TO "idx_assistant_jobs_deal_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_ai_jobs_pending" RENAME TO "idx_assistant_jobs_pending";
+-- squawk-ignore renaming-object
 ALTER POLICY "ai_jobs_owner_select" ON "public"."assistant_jobs" RENAME TO "assistant_jobs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "ai_jobs_owner_insert" ON "public"."assistant_jobs" RENAME TO "assistant_jobs_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "ai_jobs_service_role_all" ON "public"."assistant_jobs" RENAME TO "assistant_jobs_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_ai_jobs_updated_at" ON "public"."assistant_jobs" RENAME TO "tr_assistant_jobs_updated_at";
 
 -- rename table calls to call_logs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."calls" RENAME TO "call_logs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_logs" RENAME CONSTRAINT "calls_pkey" TO "call_logs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_logs" RENAME CONSTRAINT "calls_provider_call_sid_key" TO "call_logs_provider_call_sid_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_logs" RENAME CONSTRAINT "calls_direction_valid" TO "call_logs_direction_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_logs" RENAME CONSTRAINT "calls_duration_seconds_positive" TO "call_logs_duration_seconds_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_logs" RENAME CONSTRAINT "calls_ended_after_started" TO "call_logs_ended_after_started";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_logs" RENAME CONSTRAINT "calls_user_id_fkey" TO "call_logs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_logs" RENAME CONSTRAINT "calls_lead_id_fkey" TO "call_logs_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_calls_user_id_created_at" RENAME TO "idx_call_logs_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_calls_lead_id" RENAME TO "idx_call_logs_lead_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_calls_active" RENAME TO "idx_call_logs_active";
+-- squawk-ignore renaming-object
 ALTER POLICY "calls_owner_select" ON "public"."call_logs" RENAME TO "call_logs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "calls_owner_insert" ON "public"."call_logs" RENAME TO "call_logs_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "calls_service_role_all" ON "public"."call_logs" RENAME TO "call_logs_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_calls_updated_at" ON "public"."call_logs" RENAME TO "tr_call_logs_updated_at";
 
 -- rename table feature_flags to system_feature_flags
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."feature_flags" RENAME TO "system_feature_flags";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_feature_flags" RENAME CONSTRAINT "feature_flags_pkey" TO "system_feature_flags_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_feature_flags" RENAME CONSTRAINT "feature_flags_key_key" TO "system_feature_flags_key_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_feature_flags" RENAME CONSTRAINT "feature_flags_key_format" TO "system_feature_flags_key_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_feature_flags" RENAME CONSTRAINT "feature_flags_rollout_range" TO "system_feature_flags_rollout_range";
+-- squawk-ignore renaming-object
 ALTER POLICY "feature_flags_admin_select" ON "public"."system_feature_flags" RENAME TO "system_feature_flags_admin_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "feature_flags_service_role_all" ON "public"."system_feature_flags" RENAME TO "system_feature_flags_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_feature_flags_updated_at" ON "public"."system_feature_flags" RENAME TO "tr_system_feature_flags_updated_at";
 
 -- rename table feature_usage_stats to analytics_feature_usage_stats
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."feature_usage_stats" RENAME TO "analytics_feature_usage_stats";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."analytics_feature_usage_stats" RENAME CONSTRAINT "feature_usage_stats_pkey" TO "analytics_feature_usage_stats_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."analytics_feature_usage_stats" RENAME CONSTRAINT "feature_usage_stats_feature_user_date_key" TO "analytics_feature_usage_stats_feature_user_date_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."analytics_feature_usage_stats" RENAME CONSTRAINT "feature_usage_stats_usage_count_positive" TO "analytics_feature_usage_stats_usage_count_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."analytics_feature_usage_stats" RENAME CONSTRAINT "feature_usage_stats_unique_users_positive" TO "analytics_feature_usage_stats_unique_users_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."analytics_feature_usage_stats" RENAME CONSTRAINT "feature_usage_stats_feature_key_fkey" TO "analytics_feature_usage_stats_feature_key_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."analytics_feature_usage_stats" RENAME CONSTRAINT "feature_usage_stats_user_id_fkey" TO "analytics_feature_usage_stats_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_feature_usage_stats_user_id_usage_date" RENAME TO "idx_analytics_feature_usage_stats_user_id_usage_date";
+-- squawk-ignore renaming-object
 ALTER POLICY "feature_usage_stats_owner_select" ON "public"."analytics_feature_usage_stats" RENAME TO "analytics_feature_usage_stats_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "feature_usage_stats_service_role_all" ON "public"."analytics_feature_usage_stats" RENAME TO "analytics_feature_usage_stats_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_feature_usage_stats_updated_at" ON "public"."analytics_feature_usage_stats" RENAME TO "tr_analytics_feature_usage_stats_updated_at";
 
 -- rename table messages to comms_messages
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."messages" RENAME TO "comms_messages";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_messages" RENAME CONSTRAINT "messages_pkey" TO "comms_messages_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_messages" RENAME CONSTRAINT "messages_provider_message_id_key" TO "comms_messages_provider_message_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_messages" RENAME CONSTRAINT "messages_direction_valid" TO "comms_messages_direction_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_messages" RENAME CONSTRAINT "messages_subject_only_for_email" TO "comms_messages_subject_only_for_email";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_messages" RENAME CONSTRAINT "messages_user_id_fkey" TO "comms_messages_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_messages" RENAME CONSTRAINT "messages_lead_id_fkey" TO "comms_messages_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_messages_user_id_created_at" RENAME TO "idx_comms_messages_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_messages_lead_id" RENAME TO "idx_comms_messages_lead_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_messages_pending_delivery" RENAME TO "idx_comms_messages_pending_delivery";
+-- squawk-ignore renaming-object
 ALTER POLICY "messages_owner_select" ON "public"."comms_messages" RENAME TO "comms_messages_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "messages_owner_insert" ON "public"."comms_messages" RENAME TO "comms_messages_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "messages_service_role_all" ON "public"."comms_messages" RENAME TO "comms_messages_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_messages_updated_at" ON "public"."comms_messages" RENAME TO "tr_comms_messages_updated_at";
 
 -- rename table mfa_pending_setup to user_mfa_pending_setup
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."mfa_pending_setup" RENAME TO "user_mfa_pending_setup";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_pending_setup" RENAME CONSTRAINT "mfa_pending_setup_pkey" TO "user_mfa_pending_setup_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_pending_setup" RENAME CONSTRAINT "mfa_pending_setup_user_id_key" TO "user_mfa_pending_setup_user_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_pending_setup" RENAME CONSTRAINT "mfa_pending_setup_expires_after_created" TO "user_mfa_pending_setup_expires_after_created";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_pending_setup" RENAME CONSTRAINT "mfa_pending_setup_user_id_fkey" TO "user_mfa_pending_setup_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_mfa_pending_setup_expires_at" RENAME TO "idx_user_mfa_pending_setup_expires_at";
+-- squawk-ignore renaming-object
 ALTER POLICY "mfa_pending_setup_owner_all" ON "public"."user_mfa_pending_setup" RENAME TO "user_mfa_pending_setup_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "mfa_pending_setup_service_role_all" ON "public"."user_mfa_pending_setup" RENAME TO "user_mfa_pending_setup_service_role_all";
 
 -- rename table mfa_recovery_codes to user_mfa_recovery_codes
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."mfa_recovery_codes" RENAME TO "user_mfa_recovery_codes";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_recovery_codes" RENAME CONSTRAINT "mfa_recovery_codes_pkey" TO "user_mfa_recovery_codes_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_recovery_codes" RENAME CONSTRAINT "mfa_recovery_codes_user_id_code_hash_key" TO "user_mfa_recovery_codes_user_id_code_hash_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_recovery_codes" RENAME CONSTRAINT "mfa_recovery_codes_user_id_fkey" TO "user_mfa_recovery_codes_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "mfa_recovery_codes_owner_select" ON "public"."user_mfa_recovery_codes" RENAME TO "user_mfa_recovery_codes_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "mfa_recovery_codes_service_role_all" ON "public"."user_mfa_recovery_codes" RENAME TO "user_mfa_recovery_codes_service_role_all";
 
 -- rename table onboarding_status to user_onboarding_status
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."onboarding_status" RENAME TO "user_onboarding_status";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_status" RENAME CONSTRAINT "onboarding_status_pkey" TO "user_onboarding_status_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_status" RENAME CONSTRAINT "onboarding_status_completed_consistency" TO "user_onboarding_status_completed_consistency";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_status" RENAME CONSTRAINT "onboarding_status_user_id_fkey" TO "user_onboarding_status_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_status_owner_select" ON "public"."user_onboarding_status" RENAME TO "user_onboarding_status_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_status_owner_update" ON "public"."user_onboarding_status" RENAME TO "user_onboarding_status_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_status_service_role_all" ON "public"."user_onboarding_status" RENAME TO "user_onboarding_status_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_onboarding_status_updated_at" ON "public"."user_onboarding_status" RENAME TO "tr_user_onboarding_status_updated_at";
 
 -- rename table onboarding_steps to user_onboarding_steps
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."onboarding_steps" RENAME TO "user_onboarding_steps";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_steps" RENAME CONSTRAINT "onboarding_steps_pkey" TO "user_onboarding_steps_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_steps" RENAME CONSTRAINT "onboarding_steps_user_id_step_key_key" TO "user_onboarding_steps_user_id_step_key_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_steps" RENAME CONSTRAINT "onboarding_steps_completed_consistency" TO "user_onboarding_steps_completed_consistency";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_steps" RENAME CONSTRAINT "onboarding_steps_user_id_fkey" TO "user_onboarding_steps_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_steps_owner_all" ON "public"."user_onboarding_steps" RENAME TO "user_onboarding_steps_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_steps_service_role_all" ON "public"."user_onboarding_steps" RENAME TO "user_onboarding_steps_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_onboarding_steps_updated_at" ON "public"."user_onboarding_steps" RENAME TO "tr_user_onboarding_steps_updated_at";
 
 -- rename table onboarding_surveys to user_onboarding_surveys
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."onboarding_surveys" RENAME TO "user_onboarding_surveys";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_surveys" RENAME CONSTRAINT "onboarding_surveys_pkey" TO "user_onboarding_surveys_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_surveys" RENAME CONSTRAINT "onboarding_surveys_user_question_key" TO "user_onboarding_surveys_user_question_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_onboarding_surveys" RENAME CONSTRAINT "onboarding_surveys_user_id_fkey" TO "user_onboarding_surveys_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_surveys_owner_select" ON "public"."user_onboarding_surveys" RENAME TO "user_onboarding_surveys_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_surveys_owner_insert" ON "public"."user_onboarding_surveys" RENAME TO "user_onboarding_surveys_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "onboarding_surveys_service_role_all" ON "public"."user_onboarding_surveys" RENAME TO "user_onboarding_surveys_service_role_all";
 
 -- rename table rate_limits to system_rate_limits
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."rate_limits" RENAME TO "system_rate_limits";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_rate_limits" RENAME CONSTRAINT "rate_limits_pkey" TO "system_rate_limits_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_rate_limits" RENAME CONSTRAINT "rate_limits_subject_window_key" TO "system_rate_limits_subject_window_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_rate_limits" RENAME CONSTRAINT "rate_limits_request_count_positive" TO "system_rate_limits_request_count_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_rate_limits" RENAME CONSTRAINT "rate_limits_window_seconds_positive" TO "system_rate_limits_window_seconds_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_rate_limits" RENAME CONSTRAINT "rate_limits_subject_present" TO "system_rate_limits_subject_present";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_rate_limits" RENAME CONSTRAINT "rate_limits_user_id_fkey" TO "system_rate_limits_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_rate_limits_window_start" RENAME TO "idx_system_rate_limits_window_start";
+-- squawk-ignore renaming-object
 ALTER POLICY "rate_limits_owner_select" ON "public"."system_rate_limits" RENAME TO "system_rate_limits_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "rate_limits_service_role_all" ON "public"."system_rate_limits" RENAME TO "system_rate_limits_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_rate_limits_updated_at" ON "public"."system_rate_limits" RENAME TO "tr_system_rate_limits_updated_at";
 
 -- rename table reminder_states to user_reminder_states
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."reminder_states" RENAME TO "user_reminder_states";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_states" RENAME CONSTRAINT "reminder_states_pkey" TO "user_reminder_states_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_states" RENAME CONSTRAINT "reminder_states_user_id_reminder_key_key" TO "user_reminder_states_user_id_reminder_key_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_states" RENAME CONSTRAINT "reminder_states_state_valid" TO "user_reminder_states_state_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_states" RENAME CONSTRAINT "reminder_states_snooze_has_until" TO "user_reminder_states_snooze_has_until";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_states" RENAME CONSTRAINT "reminder_states_user_id_fkey" TO "user_reminder_states_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_reminder_states_snoozed_until" RENAME TO "idx_user_reminder_states_snoozed_until";
+-- squawk-ignore renaming-object
 ALTER POLICY "reminder_states_owner_all" ON "public"."user_reminder_states" RENAME TO "user_reminder_states_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "reminder_states_service_role_all" ON "public"."user_reminder_states" RENAME TO "user_reminder_states_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_reminder_states_updated_at" ON "public"."user_reminder_states" RENAME TO "tr_user_reminder_states_updated_at";
 
 -- rename table reset_tokens to security_reset_tokens
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."reset_tokens" RENAME TO "security_reset_tokens";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_reset_tokens" RENAME CONSTRAINT "reset_tokens_pkey" TO "security_reset_tokens_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_reset_tokens" RENAME CONSTRAINT "reset_tokens_token_hash_key" TO "security_reset_tokens_token_hash_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_reset_tokens" RENAME CONSTRAINT "reset_tokens_purpose_valid" TO "security_reset_tokens_purpose_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_reset_tokens" RENAME CONSTRAINT "reset_tokens_expires_after_created" TO "security_reset_tokens_expires_after_created";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_reset_tokens" RENAME CONSTRAINT "reset_tokens_user_id_fkey" TO "security_reset_tokens_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_reset_tokens_user_id" RENAME TO "idx_security_reset_tokens_user_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_reset_tokens_expires_at" RENAME TO "idx_security_reset_tokens_expires_at";
+-- squawk-ignore renaming-object
 ALTER POLICY "reset_tokens_service_role_all" ON "public"."security_reset_tokens" RENAME TO "security_reset_tokens_service_role_all";
 
 -- rename table scheduled_deletions to system_scheduled_deletions
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."scheduled_deletions" RENAME TO "system_scheduled_deletions";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_scheduled_deletions" RENAME CONSTRAINT "scheduled_deletions_pkey" TO "system_scheduled_deletions_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_scheduled_deletions" RENAME CONSTRAINT "scheduled_deletions_entity_type_valid" TO "system_scheduled_deletions_entity_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_scheduled_deletions" RENAME CONSTRAINT "scheduled_deletions_processed_consistency" TO "system_scheduled_deletions_processed_consistency";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_scheduled_deletions" RENAME CONSTRAINT "scheduled_deletions_requested_by_fkey" TO "system_scheduled_deletions_requested_by_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_scheduled_deletions_requested_by" RENAME TO "idx_system_scheduled_deletions_requested_by";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_scheduled_deletions_one_pending_per_entity" RENAME TO "idx_system_scheduled_deletions_one_pending_per_entity";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_scheduled_deletions_scheduled_for" RENAME TO "idx_system_scheduled_deletions_scheduled_for";
+-- squawk-ignore renaming-object
 ALTER POLICY "scheduled_deletions_owner_select" ON "public"."system_scheduled_deletions" RENAME TO "system_scheduled_deletions_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "scheduled_deletions_service_role_all" ON "public"."system_scheduled_deletions" RENAME TO "system_scheduled_deletions_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_scheduled_deletions_updated_at" ON "public"."system_scheduled_deletions" RENAME TO "tr_system_scheduled_deletions_updated_at";
 
 -- rename table scheduled_messages to comms_scheduled_messages
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."scheduled_messages" RENAME TO "comms_scheduled_messages";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_scheduled_messages" RENAME CONSTRAINT "scheduled_messages_pkey" TO "comms_scheduled_messages_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_scheduled_messages" RENAME CONSTRAINT "scheduled_messages_status_valid" TO "comms_scheduled_messages_status_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_scheduled_messages" RENAME CONSTRAINT "scheduled_messages_attempts_range" TO "comms_scheduled_messages_attempts_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_scheduled_messages" RENAME CONSTRAINT "scheduled_messages_user_id_fkey" TO "comms_scheduled_messages_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_scheduled_messages" RENAME CONSTRAINT "scheduled_messages_lead_id_fkey" TO "comms_scheduled_messages_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_scheduled_messages" RENAME CONSTRAINT "scheduled_messages_sent_message_id_fkey" TO "comms_scheduled_messages_sent_message_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_scheduled_messages_user_id" RENAME TO "idx_comms_scheduled_messages_user_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_scheduled_messages_lead_id" RENAME TO "idx_comms_scheduled_messages_lead_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_scheduled_messages_sent_message_id" RENAME TO "idx_comms_scheduled_messages_sent_message_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_scheduled_messages_due" RENAME TO "idx_comms_scheduled_messages_due";
+-- squawk-ignore renaming-object
 ALTER POLICY "scheduled_messages_owner_all" ON "public"."comms_scheduled_messages" RENAME TO "comms_scheduled_messages_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "scheduled_messages_service_role_all" ON "public"."comms_scheduled_messages" RENAME TO "comms_scheduled_messages_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_scheduled_messages_updated_at" ON "public"."comms_scheduled_messages" RENAME TO "tr_comms_scheduled_messages_updated_at";
 
 -- rename table transcript_segments to call_transcript_segments
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."transcript_segments" RENAME TO "call_transcript_segments";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_pkey" TO "call_transcript_segments_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_transcript_id_segment_index_key" TO "call_transcript_segments_transcript_id_segment_index_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_segment_index_positive" TO "call_transcript_segments_segment_index_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_speaker_valid" TO "call_transcript_segments_speaker_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_start_ms_positive" TO "call_transcript_segments_start_ms_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_confidence_range" TO "call_transcript_segments_confidence_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_end_after_start" TO "call_transcript_segments_end_after_start";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcript_segments" RENAME CONSTRAINT "transcript_segments_transcript_id_fkey" TO "call_transcript_segments_transcript_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "transcript_segments_owner_select" ON "public"."call_transcript_segments" RENAME TO "call_transcript_segments_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "transcript_segments_service_role_all" ON "public"."call_transcript_segments" RENAME TO "call_transcript_segments_service_role_all";
 
 -- rename table transcripts to call_transcripts
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."transcripts" RENAME TO "call_transcripts";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcripts" RENAME CONSTRAINT "transcripts_pkey" TO "call_transcripts_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcripts" RENAME CONSTRAINT "transcripts_call_id_key" TO "call_transcripts_call_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcripts" RENAME CONSTRAINT "transcripts_status_valid" TO "call_transcripts_status_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcripts" RENAME CONSTRAINT "transcripts_word_count_positive" TO "call_transcripts_word_count_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."call_transcripts" RENAME CONSTRAINT "transcripts_call_id_fkey" TO "call_transcripts_call_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_transcripts_full_text_fts" RENAME TO "idx_call_transcripts_full_text_fts";
+-- squawk-ignore renaming-object
 ALTER POLICY "transcripts_owner_select" ON "public"."call_transcripts" RENAME TO "call_transcripts_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "transcripts_service_role_all" ON "public"."call_transcripts" RENAME TO "call_transcripts_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_transcripts_updated_at" ON "public"."call_transcripts" RENAME TO "tr_call_transcripts_updated_at";
 
 -- rename table usage_logs to system_usage_logs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."usage_logs" RENAME TO "system_usage_logs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_usage_logs" RENAME CONSTRAINT "usage_logs_pkey" TO "system_usage_logs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_usage_logs" RENAME CONSTRAINT "usage_logs_quantity_positive" TO "system_usage_logs_quantity_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."system_usage_logs" RENAME CONSTRAINT "usage_logs_user_id_fkey" TO "system_usage_logs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_usage_logs_user_id_occurred_at" RENAME TO "idx_system_usage_logs_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_usage_logs_metric_occurred_at" RENAME TO "idx_system_usage_logs_metric_occurred_at";
+-- squawk-ignore renaming-object
 ALTER POLICY "usage_logs_owner_select" ON "public"."system_usage_logs" RENAME TO "system_usage_logs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "usage_logs_service_role_all" ON "public"."system_usage_logs" RENAME TO "system_usage_logs_service_role_all";
 
 -- rename table workspace to workspaces
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."workspace" RENAME TO "workspaces";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspaces" RENAME CONSTRAINT "workspace_pkey" TO "workspaces_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspaces" RENAME CONSTRAINT "workspace_slug_key" TO "workspaces_slug_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspaces" RENAME CONSTRAINT "workspace_name_length" TO "workspaces_name_length";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspaces" RENAME CONSTRAINT "workspace_slug_format" TO "workspaces_slug_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."workspaces" RENAME CONSTRAINT "workspace_owner_id_fkey" TO "workspaces_owner_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_workspace_owner_id" RENAME TO "idx_workspaces_owner_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspace_member_select" ON "public"."workspaces" RENAME TO "workspaces_member_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspace_owner_insert" ON "public"."workspaces" RENAME TO "workspaces_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspace_owner_update" ON "public"."workspaces" RENAME TO "workspaces_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspace_owner_delete" ON "public"."workspaces" RENAME TO "workspaces_owner_delete";
+-- squawk-ignore renaming-object
 ALTER POLICY "workspace_service_role_all" ON "public"."workspaces" RENAME TO "workspaces_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_workspace_updated_at" ON "public"."workspaces" RENAME TO "tr_workspaces_updated_at";
 
 -- alter policy analytics_daily_metrics_member_select on public.analytics_daily_metrics

@@ -24,247 +24,423 @@ SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
 -- drop compatibility views (if they still exist)
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."api_keys";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."contacts";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."email_change_history";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."email_logs";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."email_preferences";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."lead_contacts";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."lead_notes";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."leads";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."oauth_tokens";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."profiles";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."reminder_logs";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."stripe_customers";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."stripe_products";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."subscription_events";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."subscription_notifications";
+-- squawk-ignore ban-drop-view
 DROP VIEW IF EXISTS "public"."user_mfa";
 
 -- drop view public.analytics_lead_funnel
+-- squawk-ignore ban-drop-view
 DROP VIEW "public"."analytics_lead_funnel";
 
 -- rename table user_mfa_settings to user_mfa
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_mfa_settings" RENAME TO "user_mfa";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa" RENAME CONSTRAINT "user_mfa_settings_pkey" TO "user_mfa_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa" RENAME CONSTRAINT "user_mfa_settings_enrolled_when_enabled" TO "user_mfa_enrolled_when_enabled";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa" RENAME CONSTRAINT "user_mfa_settings_user_id_fkey" TO "user_mfa_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_settings_owner_select" ON "public"."user_mfa" RENAME TO "user_mfa_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_settings_owner_update" ON "public"."user_mfa" RENAME TO "user_mfa_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_settings_service_role_all" ON "public"."user_mfa" RENAME TO "user_mfa_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_mfa_settings_updated_at" ON "public"."user_mfa" RENAME TO "tr_user_mfa_updated_at";
 
 -- rename table billing_subscription_notifications to subscription_notifications
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."billing_subscription_notifications" RENAME TO "subscription_notifications";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_notifications" RENAME CONSTRAINT "billing_subscription_notifications_pkey" TO "subscription_notifications_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_notifications" RENAME CONSTRAINT "billing_subscription_notifications_event_type_key" TO "subscription_notifications_event_type_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_notifications" RENAME CONSTRAINT "billing_subscription_notifications_type_valid" TO "subscription_notifications_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_notifications" RENAME CONSTRAINT "billing_subscription_notifications_channel_valid" TO "subscription_notifications_channel_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_notifications" RENAME CONSTRAINT "billing_subscription_notifications_user_id_fkey" TO "subscription_notifications_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_notifications" RENAME CONSTRAINT "billing_subscription_notifications_customer_id_fkey" TO "subscription_notifications_customer_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_notifications" RENAME CONSTRAINT "billing_subscription_notifications_subscription_event_id_fkey" TO "subscription_notifications_subscription_event_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_notifications_user_id_created_at" RENAME TO "idx_subscription_notifications_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_notifications_customer_id" RENAME TO "idx_subscription_notifications_customer_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_notifications_unread" RENAME TO "idx_subscription_notifications_unread";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_subscription_notifications_owner_select" ON "public"."subscription_notifications" RENAME TO "subscription_notifications_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_subscription_notifications_owner_update" ON "public"."subscription_notifications" RENAME TO "subscription_notifications_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_subscription_notifications_service_role_all" ON "public"."subscription_notifications" RENAME TO "subscription_notifications_service_role_all";
 
 -- rename table billing_subscription_events to subscription_events
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."billing_subscription_events" RENAME TO "subscription_events";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_events" RENAME CONSTRAINT "billing_subscription_events_pkey" TO "subscription_events_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_events" RENAME CONSTRAINT "billing_subscription_events_stripe_event_id_key" TO "subscription_events_stripe_event_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_events" RENAME CONSTRAINT "billing_subscription_events_user_id_fkey" TO "subscription_events_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_events" RENAME CONSTRAINT "billing_subscription_events_customer_id_fkey" TO "subscription_events_customer_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."subscription_events" RENAME CONSTRAINT "billing_subscription_events_product_id_fkey" TO "subscription_events_product_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_events_user_id_occurred_at" RENAME TO "idx_subscription_events_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_events_customer_id" RENAME TO "idx_subscription_events_customer_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_events_product_id" RENAME TO "idx_subscription_events_product_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_events_stripe_subscription_id" RENAME TO "idx_subscription_events_stripe_subscription_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_billing_subscription_events_unprocessed" RENAME TO "idx_subscription_events_unprocessed";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_subscription_events_owner_select" ON "public"."subscription_events" RENAME TO "subscription_events_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_subscription_events_service_role_all" ON "public"."subscription_events" RENAME TO "subscription_events_service_role_all";
 
 -- rename table billing_stripe_products to stripe_products
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."billing_stripe_products" RENAME TO "stripe_products";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_pkey" TO "stripe_products_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_stripe_price_id_key" TO "stripe_products_stripe_price_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_product_interval_currency_key" TO "stripe_products_product_interval_currency_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_stripe_product_id_format" TO "stripe_products_stripe_product_id_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_stripe_price_id_format" TO "stripe_products_stripe_price_id_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_unit_amount_positive" TO "stripe_products_unit_amount_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_currency_format" TO "stripe_products_currency_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_products" RENAME CONSTRAINT "billing_stripe_products_billing_interval_valid" TO "stripe_products_billing_interval_valid";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_stripe_products_public_select" ON "public"."stripe_products" RENAME TO "stripe_products_public_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_stripe_products_service_role_all" ON "public"."stripe_products" RENAME TO "stripe_products_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_billing_stripe_products_updated_at" ON "public"."stripe_products" RENAME TO "tr_stripe_products_updated_at";
 
 -- rename table billing_stripe_customers to stripe_customers
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."billing_stripe_customers" RENAME TO "stripe_customers";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_customers" RENAME CONSTRAINT "billing_stripe_customers_pkey" TO "stripe_customers_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_customers" RENAME CONSTRAINT "billing_stripe_customers_user_id_key" TO "stripe_customers_user_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_customers" RENAME CONSTRAINT "billing_stripe_customers_stripe_customer_id_key" TO "stripe_customers_stripe_customer_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_customers" RENAME CONSTRAINT "billing_stripe_customers_stripe_customer_id_format" TO "stripe_customers_stripe_customer_id_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_customers" RENAME CONSTRAINT "billing_stripe_customers_currency_format" TO "stripe_customers_currency_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."stripe_customers" RENAME CONSTRAINT "billing_stripe_customers_user_id_fkey" TO "stripe_customers_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_stripe_customers_owner_select" ON "public"."stripe_customers" RENAME TO "stripe_customers_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "billing_stripe_customers_service_role_all" ON "public"."stripe_customers" RENAME TO "stripe_customers_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_billing_stripe_customers_updated_at" ON "public"."stripe_customers" RENAME TO "tr_stripe_customers_updated_at";
 
 -- rename table user_reminder_logs to reminder_logs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_reminder_logs" RENAME TO "reminder_logs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_logs" RENAME CONSTRAINT "user_reminder_logs_pkey" TO "reminder_logs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_logs" RENAME CONSTRAINT "user_reminder_logs_channel_valid" TO "reminder_logs_channel_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_logs" RENAME CONSTRAINT "user_reminder_logs_outcome_valid" TO "reminder_logs_outcome_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_logs" RENAME CONSTRAINT "user_reminder_logs_user_id_fkey" TO "reminder_logs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."reminder_logs" RENAME CONSTRAINT "user_reminder_logs_reminder_state_id_fkey" TO "reminder_logs_reminder_state_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_user_reminder_logs_user_id_occurred_at" RENAME TO "idx_reminder_logs_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_user_reminder_logs_reminder_state_id" RENAME TO "idx_reminder_logs_reminder_state_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_reminder_logs_owner_select" ON "public"."reminder_logs" RENAME TO "reminder_logs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_reminder_logs_owner_insert" ON "public"."reminder_logs" RENAME TO "reminder_logs_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_reminder_logs_service_role_all" ON "public"."reminder_logs" RENAME TO "reminder_logs_service_role_all";
 
 -- rename table user_profiles to profiles
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_profiles" RENAME TO "profiles";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."profiles" RENAME CONSTRAINT "user_profiles_pkey" TO "profiles_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."profiles" RENAME CONSTRAINT "user_profiles_email_format" TO "profiles_email_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."profiles" RENAME CONSTRAINT "user_profiles_phone_e164" TO "profiles_phone_e164";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."profiles" RENAME CONSTRAINT "user_profiles_id_fkey" TO "profiles_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_user_profiles_lower_email" RENAME TO "idx_profiles_lower_email";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_profiles_owner_select" ON "public"."profiles" RENAME TO "profiles_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_profiles_owner_update" ON "public"."profiles" RENAME TO "profiles_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_profiles_service_role_all" ON "public"."profiles" RENAME TO "profiles_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_profiles_updated_at" ON "public"."profiles" RENAME TO "tr_profiles_updated_at";
 
 -- rename table security_oauth_tokens to oauth_tokens
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."security_oauth_tokens" RENAME TO "oauth_tokens";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."oauth_tokens" RENAME CONSTRAINT "security_oauth_tokens_pkey" TO "oauth_tokens_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."oauth_tokens" RENAME CONSTRAINT "security_oauth_tokens_user_id_provider_provider_account_id_key" TO "oauth_tokens_user_id_provider_provider_account_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."oauth_tokens" RENAME CONSTRAINT "security_oauth_tokens_provider_valid" TO "oauth_tokens_provider_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."oauth_tokens" RENAME CONSTRAINT "security_oauth_tokens_user_id_fkey" TO "oauth_tokens_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_oauth_tokens_owner_select" ON "public"."oauth_tokens" RENAME TO "oauth_tokens_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_oauth_tokens_service_role_all" ON "public"."oauth_tokens" RENAME TO "oauth_tokens_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_security_oauth_tokens_updated_at" ON "public"."oauth_tokens" RENAME TO "tr_oauth_tokens_updated_at";
 
 -- rename table crm_leads to leads
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."crm_leads" RENAME TO "leads";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_pkey" TO "leads_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_owner_id_email_key" TO "leads_owner_id_email_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_source_valid" TO "leads_source_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_email_format" TO "leads_email_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_score_range" TO "leads_score_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_has_identity" TO "leads_has_identity";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_owner_id_fkey" TO "leads_owner_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."leads" RENAME CONSTRAINT "crm_leads_workspace_id_fkey" TO "leads_workspace_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_leads_workspace_id" RENAME TO "idx_leads_workspace_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_leads_open_by_owner" RENAME TO "idx_leads_open_by_owner";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_leads_search_fts" RENAME TO "idx_leads_search_fts";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_leads_tags" RENAME TO "idx_leads_tags";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_leads_owner_all" ON "public"."leads" RENAME TO "leads_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_leads_workspace_member_select" ON "public"."leads" RENAME TO "leads_workspace_member_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_leads_service_role_all" ON "public"."leads" RENAME TO "leads_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_crm_leads_updated_at" ON "public"."leads" RENAME TO "tr_leads_updated_at";
 
 -- rename table crm_lead_notes to lead_notes
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."crm_lead_notes" RENAME TO "lead_notes";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_notes" RENAME CONSTRAINT "crm_lead_notes_pkey" TO "lead_notes_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_notes" RENAME CONSTRAINT "crm_lead_notes_body_length" TO "lead_notes_body_length";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_notes" RENAME CONSTRAINT "crm_lead_notes_lead_id_fkey" TO "lead_notes_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_notes" RENAME CONSTRAINT "crm_lead_notes_author_id_fkey" TO "lead_notes_author_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_lead_notes_lead_id_created_at" RENAME TO "idx_lead_notes_lead_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_lead_notes_author_id" RENAME TO "idx_lead_notes_author_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_lead_notes_lead_owner_select" ON "public"."lead_notes" RENAME TO "lead_notes_lead_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_lead_notes_author_insert" ON "public"."lead_notes" RENAME TO "lead_notes_author_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_lead_notes_author_update" ON "public"."lead_notes" RENAME TO "lead_notes_author_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_lead_notes_author_delete" ON "public"."lead_notes" RENAME TO "lead_notes_author_delete";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_lead_notes_service_role_all" ON "public"."lead_notes" RENAME TO "lead_notes_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_crm_lead_notes_updated_at" ON "public"."lead_notes" RENAME TO "tr_lead_notes_updated_at";
 
 -- rename table crm_lead_contacts to lead_contacts
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."crm_lead_contacts" RENAME TO "lead_contacts";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_contacts" RENAME CONSTRAINT "crm_lead_contacts_pkey" TO "lead_contacts_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_contacts" RENAME CONSTRAINT "crm_lead_contacts_role_valid" TO "lead_contacts_role_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_contacts" RENAME CONSTRAINT "crm_lead_contacts_lead_id_fkey" TO "lead_contacts_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."lead_contacts" RENAME CONSTRAINT "crm_lead_contacts_contact_id_fkey" TO "lead_contacts_contact_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_lead_contacts_contact_id" RENAME TO "idx_lead_contacts_contact_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_lead_contacts_owner_all" ON "public"."lead_contacts" RENAME TO "lead_contacts_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_lead_contacts_service_role_all" ON "public"."lead_contacts" RENAME TO "lead_contacts_service_role_all";
 
 -- rename table user_email_preferences to email_preferences
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_email_preferences" RENAME TO "email_preferences";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_preferences" RENAME CONSTRAINT "user_email_preferences_pkey" TO "email_preferences_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_preferences" RENAME CONSTRAINT "user_email_preferences_unsubscribe_token_key" TO "email_preferences_unsubscribe_token_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_preferences" RENAME CONSTRAINT "user_email_preferences_user_id_fkey" TO "email_preferences_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_email_preferences_owner_select" ON "public"."email_preferences" RENAME TO "email_preferences_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_email_preferences_owner_update" ON "public"."email_preferences" RENAME TO "email_preferences_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_email_preferences_service_role_all" ON "public"."email_preferences" RENAME TO "email_preferences_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_email_preferences_updated_at" ON "public"."email_preferences" RENAME TO "tr_email_preferences_updated_at";
 
 -- rename table comms_email_logs to email_logs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."comms_email_logs" RENAME TO "email_logs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_logs" RENAME CONSTRAINT "comms_email_logs_pkey" TO "email_logs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_logs" RENAME CONSTRAINT "comms_email_logs_provider_event_id_key" TO "email_logs_provider_event_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_logs" RENAME CONSTRAINT "comms_email_logs_event_type_valid" TO "email_logs_event_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_logs" RENAME CONSTRAINT "comms_email_logs_user_id_fkey" TO "email_logs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_logs" RENAME CONSTRAINT "comms_email_logs_message_id_fkey" TO "email_logs_message_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_email_logs_user_id_occurred_at" RENAME TO "idx_email_logs_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_email_logs_message_id" RENAME TO "idx_email_logs_message_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_comms_email_logs_suppressed_emails" RENAME TO "idx_email_logs_suppressed_emails";
+-- squawk-ignore renaming-object
 ALTER POLICY "comms_email_logs_owner_select" ON "public"."email_logs" RENAME TO "email_logs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "comms_email_logs_service_role_all" ON "public"."email_logs" RENAME TO "email_logs_service_role_all";
 
 -- rename table security_email_change_history to email_change_history
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."security_email_change_history" RENAME TO "email_change_history";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_change_history" RENAME CONSTRAINT "security_email_change_history_pkey" TO "email_change_history_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_change_history" RENAME CONSTRAINT "security_email_change_history_status_valid" TO "email_change_history_status_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_change_history" RENAME CONSTRAINT "security_email_change_history_emails_differ" TO "email_change_history_emails_differ";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_change_history" RENAME CONSTRAINT "security_email_change_history_user_id_fkey" TO "email_change_history_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."email_change_history" RENAME CONSTRAINT "security_email_change_history_changed_by_fkey" TO "email_change_history_changed_by_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_security_email_change_history_user_id_requested_at" RENAME TO "idx_email_change_history_user_id_requested_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_security_email_change_history_changed_by" RENAME TO "idx_email_change_history_changed_by";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_email_change_history_owner_select" ON "public"."email_change_history" RENAME TO "email_change_history_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_email_change_history_service_role_all" ON "public"."email_change_history" RENAME TO "email_change_history_service_role_all";
 
 -- rename table crm_contacts to contacts
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."crm_contacts" RENAME TO "contacts";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."contacts" RENAME CONSTRAINT "crm_contacts_pkey" TO "contacts_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."contacts" RENAME CONSTRAINT "crm_contacts_has_channel" TO "contacts_has_channel";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."contacts" RENAME CONSTRAINT "crm_contacts_owner_id_fkey" TO "contacts_owner_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_contacts_owner_id" RENAME TO "idx_contacts_owner_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_contacts_lower_email" RENAME TO "idx_contacts_lower_email";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_contacts_owner_all" ON "public"."contacts" RENAME TO "contacts_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "crm_contacts_service_role_all" ON "public"."contacts" RENAME TO "contacts_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_crm_contacts_updated_at" ON "public"."contacts" RENAME TO "tr_contacts_updated_at";
 
 -- rename table security_api_keys to api_keys
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."security_api_keys" RENAME TO "api_keys";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."api_keys" RENAME CONSTRAINT "security_api_keys_pkey" TO "api_keys_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."api_keys" RENAME CONSTRAINT "security_api_keys_key_hash_key" TO "api_keys_key_hash_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."api_keys" RENAME CONSTRAINT "security_api_keys_user_id_name_key" TO "api_keys_user_id_name_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."api_keys" RENAME CONSTRAINT "security_api_keys_key_prefix_length" TO "api_keys_key_prefix_length";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."api_keys" RENAME CONSTRAINT "security_api_keys_user_id_fkey" TO "api_keys_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."api_keys" RENAME CONSTRAINT "security_api_keys_workspace_id_fkey" TO "api_keys_workspace_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_security_api_keys_workspace_id" RENAME TO "idx_api_keys_workspace_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_security_api_keys_key_prefix" RENAME TO "idx_api_keys_key_prefix";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_api_keys_owner_select" ON "public"."api_keys" RENAME TO "api_keys_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_api_keys_owner_update" ON "public"."api_keys" RENAME TO "api_keys_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "security_api_keys_service_role_all" ON "public"."api_keys" RENAME TO "api_keys_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_security_api_keys_updated_at" ON "public"."api_keys" RENAME TO "tr_api_keys_updated_at";
 
 -- create view public.analytics_lead_funnel

@@ -24,229 +24,389 @@ SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
 -- drop view public.analytics_lead_funnel
+-- squawk-ignore ban-drop-view
 DROP VIEW "public"."analytics_lead_funnel";
 
 -- rename table api_keys to security_api_keys
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."api_keys" RENAME TO "security_api_keys";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_api_keys" RENAME CONSTRAINT "api_keys_pkey" TO "security_api_keys_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_api_keys" RENAME CONSTRAINT "api_keys_key_hash_key" TO "security_api_keys_key_hash_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_api_keys" RENAME CONSTRAINT "api_keys_user_id_name_key" TO "security_api_keys_user_id_name_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_api_keys" RENAME CONSTRAINT "api_keys_key_prefix_length" TO "security_api_keys_key_prefix_length";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_api_keys" RENAME CONSTRAINT "api_keys_user_id_fkey" TO "security_api_keys_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_api_keys" RENAME CONSTRAINT "api_keys_workspace_id_fkey" TO "security_api_keys_workspace_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_api_keys_workspace_id" RENAME TO "idx_security_api_keys_workspace_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_api_keys_key_prefix" RENAME TO "idx_security_api_keys_key_prefix";
+-- squawk-ignore renaming-object
 ALTER POLICY "api_keys_owner_select" ON "public"."security_api_keys" RENAME TO "security_api_keys_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "api_keys_owner_update" ON "public"."security_api_keys" RENAME TO "security_api_keys_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "api_keys_service_role_all" ON "public"."security_api_keys" RENAME TO "security_api_keys_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_api_keys_updated_at" ON "public"."security_api_keys" RENAME TO "tr_security_api_keys_updated_at";
 
 -- rename table contacts to crm_contacts
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."contacts" RENAME TO "crm_contacts";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_contacts" RENAME CONSTRAINT "contacts_pkey" TO "crm_contacts_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_contacts" RENAME CONSTRAINT "contacts_has_channel" TO "crm_contacts_has_channel";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_contacts" RENAME CONSTRAINT "contacts_owner_id_fkey" TO "crm_contacts_owner_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_contacts_owner_id" RENAME TO "idx_crm_contacts_owner_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_contacts_lower_email" RENAME TO "idx_crm_contacts_lower_email";
+-- squawk-ignore renaming-object
 ALTER POLICY "contacts_owner_all" ON "public"."crm_contacts" RENAME TO "crm_contacts_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "contacts_service_role_all" ON "public"."crm_contacts" RENAME TO "crm_contacts_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_contacts_updated_at" ON "public"."crm_contacts" RENAME TO "tr_crm_contacts_updated_at";
 
 -- rename table email_change_history to security_email_change_history
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."email_change_history" RENAME TO "security_email_change_history";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_email_change_history" RENAME CONSTRAINT "email_change_history_pkey" TO "security_email_change_history_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_email_change_history" RENAME CONSTRAINT "email_change_history_status_valid" TO "security_email_change_history_status_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_email_change_history" RENAME CONSTRAINT "email_change_history_emails_differ" TO "security_email_change_history_emails_differ";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_email_change_history" RENAME CONSTRAINT "email_change_history_user_id_fkey" TO "security_email_change_history_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_email_change_history" RENAME CONSTRAINT "email_change_history_changed_by_fkey" TO "security_email_change_history_changed_by_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_email_change_history_user_id_requested_at" RENAME TO "idx_security_email_change_history_user_id_requested_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_email_change_history_changed_by" RENAME TO "idx_security_email_change_history_changed_by";
+-- squawk-ignore renaming-object
 ALTER POLICY "email_change_history_owner_select" ON "public"."security_email_change_history" RENAME TO "security_email_change_history_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "email_change_history_service_role_all" ON "public"."security_email_change_history" RENAME TO "security_email_change_history_service_role_all";
 
 -- rename table email_logs to comms_email_logs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."email_logs" RENAME TO "comms_email_logs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_email_logs" RENAME CONSTRAINT "email_logs_pkey" TO "comms_email_logs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_email_logs" RENAME CONSTRAINT "email_logs_provider_event_id_key" TO "comms_email_logs_provider_event_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_email_logs" RENAME CONSTRAINT "email_logs_event_type_valid" TO "comms_email_logs_event_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_email_logs" RENAME CONSTRAINT "email_logs_user_id_fkey" TO "comms_email_logs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."comms_email_logs" RENAME CONSTRAINT "email_logs_message_id_fkey" TO "comms_email_logs_message_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_email_logs_user_id_occurred_at" RENAME TO "idx_comms_email_logs_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_email_logs_message_id" RENAME TO "idx_comms_email_logs_message_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_email_logs_suppressed_emails" RENAME TO "idx_comms_email_logs_suppressed_emails";
+-- squawk-ignore renaming-object
 ALTER POLICY "email_logs_owner_select" ON "public"."comms_email_logs" RENAME TO "comms_email_logs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "email_logs_service_role_all" ON "public"."comms_email_logs" RENAME TO "comms_email_logs_service_role_all";
 
 -- rename table email_preferences to user_email_preferences
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."email_preferences" RENAME TO "user_email_preferences";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_email_preferences" RENAME CONSTRAINT "email_preferences_pkey" TO "user_email_preferences_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_email_preferences" RENAME CONSTRAINT "email_preferences_unsubscribe_token_key" TO "user_email_preferences_unsubscribe_token_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_email_preferences" RENAME CONSTRAINT "email_preferences_user_id_fkey" TO "user_email_preferences_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "email_preferences_owner_select" ON "public"."user_email_preferences" RENAME TO "user_email_preferences_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "email_preferences_owner_update" ON "public"."user_email_preferences" RENAME TO "user_email_preferences_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "email_preferences_service_role_all" ON "public"."user_email_preferences" RENAME TO "user_email_preferences_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_email_preferences_updated_at" ON "public"."user_email_preferences" RENAME TO "tr_user_email_preferences_updated_at";
 
 -- rename table lead_contacts to crm_lead_contacts
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."lead_contacts" RENAME TO "crm_lead_contacts";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_contacts" RENAME CONSTRAINT "lead_contacts_pkey" TO "crm_lead_contacts_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_contacts" RENAME CONSTRAINT "lead_contacts_role_valid" TO "crm_lead_contacts_role_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_contacts" RENAME CONSTRAINT "lead_contacts_lead_id_fkey" TO "crm_lead_contacts_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_contacts" RENAME CONSTRAINT "lead_contacts_contact_id_fkey" TO "crm_lead_contacts_contact_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_lead_contacts_contact_id" RENAME TO "idx_crm_lead_contacts_contact_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "lead_contacts_owner_all" ON "public"."crm_lead_contacts" RENAME TO "crm_lead_contacts_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "lead_contacts_service_role_all" ON "public"."crm_lead_contacts" RENAME TO "crm_lead_contacts_service_role_all";
 
 -- rename table lead_notes to crm_lead_notes
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."lead_notes" RENAME TO "crm_lead_notes";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_notes" RENAME CONSTRAINT "lead_notes_pkey" TO "crm_lead_notes_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_notes" RENAME CONSTRAINT "lead_notes_body_length" TO "crm_lead_notes_body_length";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_notes" RENAME CONSTRAINT "lead_notes_lead_id_fkey" TO "crm_lead_notes_lead_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_lead_notes" RENAME CONSTRAINT "lead_notes_author_id_fkey" TO "crm_lead_notes_author_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_lead_notes_lead_id_created_at" RENAME TO "idx_crm_lead_notes_lead_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_lead_notes_author_id" RENAME TO "idx_crm_lead_notes_author_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "lead_notes_lead_owner_select" ON "public"."crm_lead_notes" RENAME TO "crm_lead_notes_lead_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "lead_notes_author_insert" ON "public"."crm_lead_notes" RENAME TO "crm_lead_notes_author_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "lead_notes_author_update" ON "public"."crm_lead_notes" RENAME TO "crm_lead_notes_author_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "lead_notes_author_delete" ON "public"."crm_lead_notes" RENAME TO "crm_lead_notes_author_delete";
+-- squawk-ignore renaming-object
 ALTER POLICY "lead_notes_service_role_all" ON "public"."crm_lead_notes" RENAME TO "crm_lead_notes_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_lead_notes_updated_at" ON "public"."crm_lead_notes" RENAME TO "tr_crm_lead_notes_updated_at";
 
 -- rename table leads to crm_leads
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."leads" RENAME TO "crm_leads";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_pkey" TO "crm_leads_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_owner_id_email_key" TO "crm_leads_owner_id_email_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_source_valid" TO "crm_leads_source_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_email_format" TO "crm_leads_email_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_score_range" TO "crm_leads_score_range";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_has_identity" TO "crm_leads_has_identity";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_owner_id_fkey" TO "crm_leads_owner_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."crm_leads" RENAME CONSTRAINT "leads_workspace_id_fkey" TO "crm_leads_workspace_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_leads_workspace_id" RENAME TO "idx_crm_leads_workspace_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_leads_open_by_owner" RENAME TO "idx_crm_leads_open_by_owner";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_leads_search_fts" RENAME TO "idx_crm_leads_search_fts";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_leads_tags" RENAME TO "idx_crm_leads_tags";
+-- squawk-ignore renaming-object
 ALTER POLICY "leads_owner_all" ON "public"."crm_leads" RENAME TO "crm_leads_owner_all";
+-- squawk-ignore renaming-object
 ALTER POLICY "leads_workspace_member_select" ON "public"."crm_leads" RENAME TO "crm_leads_workspace_member_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "leads_service_role_all" ON "public"."crm_leads" RENAME TO "crm_leads_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_leads_updated_at" ON "public"."crm_leads" RENAME TO "tr_crm_leads_updated_at";
 
 -- rename table oauth_tokens to security_oauth_tokens
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."oauth_tokens" RENAME TO "security_oauth_tokens";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_oauth_tokens" RENAME CONSTRAINT "oauth_tokens_pkey" TO "security_oauth_tokens_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_oauth_tokens" RENAME CONSTRAINT "oauth_tokens_user_id_provider_provider_account_id_key" TO "security_oauth_tokens_user_id_provider_provider_account_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_oauth_tokens" RENAME CONSTRAINT "oauth_tokens_provider_valid" TO "security_oauth_tokens_provider_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."security_oauth_tokens" RENAME CONSTRAINT "oauth_tokens_user_id_fkey" TO "security_oauth_tokens_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "oauth_tokens_owner_select" ON "public"."security_oauth_tokens" RENAME TO "security_oauth_tokens_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "oauth_tokens_service_role_all" ON "public"."security_oauth_tokens" RENAME TO "security_oauth_tokens_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_oauth_tokens_updated_at" ON "public"."security_oauth_tokens" RENAME TO "tr_security_oauth_tokens_updated_at";
 
 -- rename table profiles to user_profiles
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."profiles" RENAME TO "user_profiles";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_profiles" RENAME CONSTRAINT "profiles_pkey" TO "user_profiles_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_profiles" RENAME CONSTRAINT "profiles_email_format" TO "user_profiles_email_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_profiles" RENAME CONSTRAINT "profiles_phone_e164" TO "user_profiles_phone_e164";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_profiles" RENAME CONSTRAINT "profiles_id_fkey" TO "user_profiles_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_profiles_lower_email" RENAME TO "idx_user_profiles_lower_email";
+-- squawk-ignore renaming-object
 ALTER POLICY "profiles_owner_select" ON "public"."user_profiles" RENAME TO "user_profiles_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "profiles_owner_update" ON "public"."user_profiles" RENAME TO "user_profiles_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "profiles_service_role_all" ON "public"."user_profiles" RENAME TO "user_profiles_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_profiles_updated_at" ON "public"."user_profiles" RENAME TO "tr_user_profiles_updated_at";
 
 -- rename table reminder_logs to user_reminder_logs
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."reminder_logs" RENAME TO "user_reminder_logs";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_logs" RENAME CONSTRAINT "reminder_logs_pkey" TO "user_reminder_logs_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_logs" RENAME CONSTRAINT "reminder_logs_channel_valid" TO "user_reminder_logs_channel_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_logs" RENAME CONSTRAINT "reminder_logs_outcome_valid" TO "user_reminder_logs_outcome_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_logs" RENAME CONSTRAINT "reminder_logs_user_id_fkey" TO "user_reminder_logs_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_reminder_logs" RENAME CONSTRAINT "reminder_logs_reminder_state_id_fkey" TO "user_reminder_logs_reminder_state_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_reminder_logs_user_id_occurred_at" RENAME TO "idx_user_reminder_logs_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_reminder_logs_reminder_state_id" RENAME TO "idx_user_reminder_logs_reminder_state_id";
+-- squawk-ignore renaming-object
 ALTER POLICY "reminder_logs_owner_select" ON "public"."user_reminder_logs" RENAME TO "user_reminder_logs_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "reminder_logs_owner_insert" ON "public"."user_reminder_logs" RENAME TO "user_reminder_logs_owner_insert";
+-- squawk-ignore renaming-object
 ALTER POLICY "reminder_logs_service_role_all" ON "public"."user_reminder_logs" RENAME TO "user_reminder_logs_service_role_all";
 
 -- rename table stripe_customers to billing_stripe_customers
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."stripe_customers" RENAME TO "billing_stripe_customers";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_customers" RENAME CONSTRAINT "stripe_customers_pkey" TO "billing_stripe_customers_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_customers" RENAME CONSTRAINT "stripe_customers_user_id_key" TO "billing_stripe_customers_user_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_customers" RENAME CONSTRAINT "stripe_customers_stripe_customer_id_key" TO "billing_stripe_customers_stripe_customer_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_customers" RENAME CONSTRAINT "stripe_customers_stripe_customer_id_format" TO "billing_stripe_customers_stripe_customer_id_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_customers" RENAME CONSTRAINT "stripe_customers_currency_format" TO "billing_stripe_customers_currency_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_customers" RENAME CONSTRAINT "stripe_customers_user_id_fkey" TO "billing_stripe_customers_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "stripe_customers_owner_select" ON "public"."billing_stripe_customers" RENAME TO "billing_stripe_customers_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "stripe_customers_service_role_all" ON "public"."billing_stripe_customers" RENAME TO "billing_stripe_customers_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_stripe_customers_updated_at" ON "public"."billing_stripe_customers" RENAME TO "tr_billing_stripe_customers_updated_at";
 
 -- rename table stripe_products to billing_stripe_products
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."stripe_products" RENAME TO "billing_stripe_products";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_pkey" TO "billing_stripe_products_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_stripe_price_id_key" TO "billing_stripe_products_stripe_price_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_product_interval_currency_key" TO "billing_stripe_products_product_interval_currency_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_stripe_product_id_format" TO "billing_stripe_products_stripe_product_id_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_stripe_price_id_format" TO "billing_stripe_products_stripe_price_id_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_unit_amount_positive" TO "billing_stripe_products_unit_amount_positive";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_currency_format" TO "billing_stripe_products_currency_format";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_stripe_products" RENAME CONSTRAINT "stripe_products_billing_interval_valid" TO "billing_stripe_products_billing_interval_valid";
+-- squawk-ignore renaming-object
 ALTER POLICY "stripe_products_public_select" ON "public"."billing_stripe_products" RENAME TO "billing_stripe_products_public_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "stripe_products_service_role_all" ON "public"."billing_stripe_products" RENAME TO "billing_stripe_products_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_stripe_products_updated_at" ON "public"."billing_stripe_products" RENAME TO "tr_billing_stripe_products_updated_at";
 
 -- rename table subscription_events to billing_subscription_events
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."subscription_events" RENAME TO "billing_subscription_events";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_events" RENAME CONSTRAINT "subscription_events_pkey" TO "billing_subscription_events_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_events" RENAME CONSTRAINT "subscription_events_stripe_event_id_key" TO "billing_subscription_events_stripe_event_id_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_events" RENAME CONSTRAINT "subscription_events_user_id_fkey" TO "billing_subscription_events_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_events" RENAME CONSTRAINT "subscription_events_customer_id_fkey" TO "billing_subscription_events_customer_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_events" RENAME CONSTRAINT "subscription_events_product_id_fkey" TO "billing_subscription_events_product_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_events_user_id_occurred_at" RENAME TO "idx_billing_subscription_events_user_id_occurred_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_events_customer_id" RENAME TO "idx_billing_subscription_events_customer_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_events_product_id" RENAME TO "idx_billing_subscription_events_product_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_events_stripe_subscription_id" RENAME TO "idx_billing_subscription_events_stripe_subscription_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_events_unprocessed" RENAME TO "idx_billing_subscription_events_unprocessed";
+-- squawk-ignore renaming-object
 ALTER POLICY "subscription_events_owner_select" ON "public"."billing_subscription_events" RENAME TO "billing_subscription_events_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "subscription_events_service_role_all" ON "public"."billing_subscription_events" RENAME TO "billing_subscription_events_service_role_all";
 
 -- rename table subscription_notifications to billing_subscription_notifications
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."subscription_notifications" RENAME TO "billing_subscription_notifications";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_notifications" RENAME CONSTRAINT "subscription_notifications_pkey" TO "billing_subscription_notifications_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_notifications" RENAME CONSTRAINT "subscription_notifications_event_type_key" TO "billing_subscription_notifications_event_type_key";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_notifications" RENAME CONSTRAINT "subscription_notifications_type_valid" TO "billing_subscription_notifications_type_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_notifications" RENAME CONSTRAINT "subscription_notifications_channel_valid" TO "billing_subscription_notifications_channel_valid";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_notifications" RENAME CONSTRAINT "subscription_notifications_user_id_fkey" TO "billing_subscription_notifications_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_notifications" RENAME CONSTRAINT "subscription_notifications_customer_id_fkey" TO "billing_subscription_notifications_customer_id_fkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."billing_subscription_notifications" RENAME CONSTRAINT "subscription_notifications_subscription_event_id_fkey" TO "billing_subscription_notifications_subscription_event_id_fkey";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_notifications_user_id_created_at" RENAME TO "idx_billing_subscription_notifications_user_id_created_at";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_notifications_customer_id" RENAME TO "idx_billing_subscription_notifications_customer_id";
+-- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_subscription_notifications_unread" RENAME TO "idx_billing_subscription_notifications_unread";
+-- squawk-ignore renaming-object
 ALTER POLICY "subscription_notifications_owner_select" ON "public"."billing_subscription_notifications" RENAME TO "billing_subscription_notifications_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "subscription_notifications_owner_update" ON "public"."billing_subscription_notifications" RENAME TO "billing_subscription_notifications_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "subscription_notifications_service_role_all" ON "public"."billing_subscription_notifications" RENAME TO "billing_subscription_notifications_service_role_all";
 
 -- rename table user_mfa to user_mfa_settings
 -- squawk-ignore renaming-table
 ALTER TABLE "public"."user_mfa" RENAME TO "user_mfa_settings";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_settings" RENAME CONSTRAINT "user_mfa_pkey" TO "user_mfa_settings_pkey";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_settings" RENAME CONSTRAINT "user_mfa_enrolled_when_enabled" TO "user_mfa_settings_enrolled_when_enabled";
+-- squawk-ignore renaming-object
 ALTER TABLE "public"."user_mfa_settings" RENAME CONSTRAINT "user_mfa_user_id_fkey" TO "user_mfa_settings_user_id_fkey";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_owner_select" ON "public"."user_mfa_settings" RENAME TO "user_mfa_settings_owner_select";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_owner_update" ON "public"."user_mfa_settings" RENAME TO "user_mfa_settings_owner_update";
+-- squawk-ignore renaming-object
 ALTER POLICY "user_mfa_service_role_all" ON "public"."user_mfa_settings" RENAME TO "user_mfa_settings_service_role_all";
+-- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_mfa_updated_at" ON "public"."user_mfa_settings" RENAME TO "tr_user_mfa_settings_updated_at";
 
 -- create view public.analytics_lead_funnel
