@@ -56,6 +56,21 @@ fn settings() -> insta::Settings {
     s
 }
 
+/// The migration that creates a fixture's `before` state, and the one under test.
+fn create_and_change(case: &Path) -> (Migration, Migration) {
+    let (before, after) = pair(case);
+    let mut d = Diagnostics::default();
+    let create = plan(&Snapshot::empty("public"), &before, "0001", &mut d).unwrap();
+    let change = plan(
+        &Snapshot::from_ir(before.ir.as_ref().unwrap()),
+        &after,
+        "0002",
+        &mut d,
+    )
+    .unwrap_or_else(|| panic!("{}: {:?}", case.display(), d.into_vec()));
+    (create, change)
+}
+
 fn pair(case: &Path) -> (schemac::Compilation, schemac::Compilation) {
     (
         support::compile_ok(&case.join("before")),
@@ -218,16 +233,7 @@ fn compatibility_view_serves_old_code_under_rls() {
     let server = Server::get();
     let case = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/migrations/ok/rename_with_compat_view");
-    let (before, after) = pair(&case);
-    let mut d = Diagnostics::default();
-    let create = plan(&Snapshot::empty("public"), &before, "0001", &mut d).unwrap();
-    let change = plan(
-        &Snapshot::from_ir(before.ir.as_ref().unwrap()),
-        &after,
-        "0002",
-        &mut d,
-    )
-    .unwrap();
+    let (create, change) = create_and_change(&case);
     let db = server.database("compat_view");
     db.exec(&create.up).unwrap();
     db.exec(&std::fs::read_to_string(case.join("rows.sql")).unwrap())
@@ -360,16 +366,7 @@ fn migration_blocked_by_a_lock_fails_fast() {
     let server = Server::get();
     let case = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/migrations/ok/rename_with_compat_view");
-    let (before, after) = pair(&case);
-    let mut d = Diagnostics::default();
-    let create = plan(&Snapshot::empty("public"), &before, "0001", &mut d).unwrap();
-    let change = plan(
-        &Snapshot::from_ir(before.ir.as_ref().unwrap()),
-        &after,
-        "0002",
-        &mut d,
-    )
-    .unwrap();
+    let (create, change) = create_and_change(&case);
     assert!(change.up.contains("SET LOCAL lock_timeout = '5s';"));
     let db = server.database("lock_timeout");
     db.exec(&create.up).unwrap();

@@ -128,52 +128,18 @@ impl Snapshot {
             description: None,
             depends_on: None,
         });
+        // One synthetic domain for every object.
         let d = DomainId(0);
-        ir.enums = self
-            .enums
-            .iter()
-            .cloned()
-            .map(|mut x| {
-                x.domain = d;
-                x
-            })
-            .collect();
-        ir.tables = self
-            .tables
-            .iter()
-            .cloned()
-            .map(|mut x| {
-                x.domain = d;
-                x
-            })
-            .collect();
-        ir.views = self
-            .views
-            .iter()
-            .cloned()
-            .map(|mut x| {
-                x.domain = d;
-                x
-            })
-            .collect();
-        ir.functions = self
-            .functions
-            .iter()
-            .cloned()
-            .map(|mut x| {
-                x.domain = d;
-                x
-            })
-            .collect();
-        ir.raws = self
-            .raws
-            .iter()
-            .cloned()
-            .map(|mut x| {
-                x.domain = d;
-                x
-            })
-            .collect();
+        ir.enums = self.enums.clone();
+        ir.tables = self.tables.clone();
+        ir.views = self.views.clone();
+        ir.functions = self.functions.clone();
+        ir.raws = self.raws.clone();
+        ir.enums.iter_mut().for_each(|x| x.domain = d);
+        ir.tables.iter_mut().for_each(|x| x.domain = d);
+        ir.views.iter_mut().for_each(|x| x.domain = d);
+        ir.functions.iter_mut().for_each(|x| x.domain = d);
+        ir.raws.iter_mut().for_each(|x| x.domain = d);
         ir
     }
 }
@@ -230,43 +196,13 @@ impl Snapshot {
                     for e in [&mut p.using, &mut p.with_check].into_iter().flatten() {
                         e.0 = rename_in_sql(&e.0, new, old);
                     }
-                    p.deps = p
-                        .deps
-                        .iter()
-                        .cloned()
-                        .map(|mut d| {
-                            if &d.name == to {
-                                d.name = from.clone();
-                            }
-                            d
-                        })
-                        .collect();
+                    retarget(&mut p.deps, from, to);
                 }
-                t.deps = t
-                    .deps
-                    .iter()
-                    .cloned()
-                    .map(|mut d| {
-                        if &d.name == to {
-                            d.name = from.clone();
-                        }
-                        d
-                    })
-                    .collect();
+                retarget(&mut t.deps, from, to);
             }
             for v in &mut s.views {
                 v.query = rename_in_sql(&v.query, new, old);
-                v.deps = v
-                    .deps
-                    .iter()
-                    .cloned()
-                    .map(|mut d| {
-                        if &d.name == to {
-                            d.name = from.clone();
-                        }
-                        d
-                    })
-                    .collect();
+                retarget(&mut v.deps, from, to);
                 v.reads = v
                     .reads
                     .iter()
@@ -276,37 +212,34 @@ impl Snapshot {
             }
             for f in &mut s.functions {
                 f.body = rename_in_sql(&f.body, new, old);
-                f.deps = f
-                    .deps
-                    .iter()
-                    .cloned()
-                    .map(|mut d| {
-                        if &d.name == to {
-                            d.name = from.clone();
-                        }
-                        d
-                    })
-                    .collect();
+                retarget(&mut f.deps, from, to);
             }
             for r in &mut s.raws {
                 r.sql = rename_in_sql(&r.sql, new, old);
                 if let Some(rb) = &mut r.rollback {
                     *rb = rename_in_sql(rb, new, old);
                 }
-                r.deps = r
-                    .deps
-                    .iter()
-                    .cloned()
-                    .map(|mut d| {
-                        if &d.name == to {
-                            d.name = from.clone();
-                        }
-                        d
-                    })
-                    .collect();
+                retarget(&mut r.deps, from, to);
             }
         }
         s.sort();
         s
     }
+}
+
+/// Points dependencies on `to` back at `from`.
+fn retarget(
+    deps: &mut std::collections::BTreeSet<crate::ir::ObjRef>,
+    from: &crate::ir::QName,
+    to: &crate::ir::QName,
+) {
+    *deps = std::mem::take(deps)
+        .into_iter()
+        .map(|mut d| {
+            if &d.name == to {
+                d.name = from.clone();
+            }
+            d
+        })
+        .collect();
 }
