@@ -321,14 +321,30 @@ fn example_migrations_roll_back_on_failure_anywhere() {
                 ends.push(offset);
             }
         }
-        assert!(ends.len() > 100, "{}: {} statements", dir.display(), ends.len());
+        assert!(
+            ends.len() > 100,
+            "{}: {} statements",
+            dir.display(),
+            ends.len()
+        );
         let mut sample: Vec<usize> = ends.iter().copied().step_by(25).collect();
         sample.push(*ends.last().unwrap());
         for cut in sample {
-            let sql = format!("BEGIN;\n{}SELECT 1/0; -- injected failure\n{}COMMIT;\n", &body[..cut], &body[cut..]);
-            let err = db.exec(&sql).expect_err("the injected failure must fail the migration");
+            let sql = format!(
+                "BEGIN;\n{}SELECT 1/0; -- injected failure\n{}COMMIT;\n",
+                &body[..cut],
+                &body[cut..]
+            );
+            let err = db
+                .exec(&sql)
+                .expect_err("the injected failure must fail the migration");
             assert!(err.contains("division by zero"), "{err}");
-            assert_eq!(db.dump(&["public"]), before, "{}: failure at byte {cut} left changes behind", dir.display());
+            assert_eq!(
+                db.dump(&["public"]),
+                before,
+                "{}: failure at byte {cut} left changes behind",
+                dir.display()
+            );
         }
         run(&db, &dir.join("up.sql"));
     }

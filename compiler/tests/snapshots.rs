@@ -71,8 +71,15 @@ fn invalid_fixtures_report_diagnostics() {
 fn every_front_end_diagnostic_has_a_fixture() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut emitted = BTreeSet::new();
-    for file in ["source.rs", "ir/lower.rs", "plan/graph.rs"] {
-        let text = std::fs::read_to_string(src.join(file)).unwrap();
+    let mut files = vec![src.join("source.rs"), src.join("plan/graph.rs")];
+    files.extend(
+        std::fs::read_dir(src.join("ir/lower"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path()),
+    );
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
         for part in text.split("Diagnostic::").skip(1) {
             let args = part
                 .strip_prefix("error(")

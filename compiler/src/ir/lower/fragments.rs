@@ -1,0 +1,231 @@
+//! SQL fragments and types: parsing, reference resolution, column types.
+
+use super::*;
+
+impl Lowerer<'_> {
+    // ---------------------------------------------------------------- SQL fragments
+
+    /// Parses a fragment; on error reports it at the exact place inside the TOML string.
+    pub(super) fn sql(
+        &mut self,
+        file: FileId,
+        v: &Sp<String>,
+        kind: FragmentKind,
+        what: &str,
+    ) -> Option<SqlRefs> {
+        match parse_fragment(kind, &v.value) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let span = match e.offset {
+                    Some(o) => {
+                        let end = (o + 1).min(v.value.len()).max(o);
+                        span_in_value(self.text(file), &v.span, o..end)
+                    }
+                    None => v.span.clone(),
+                };
+                self.err(
+                    Diagnostic::error(
+                        "sql-syntax",
+                        format!("SQL syntax error in {what}: {}", e.message),
+                    )
+                    .label(&Loc::new(file, span), "here")
+                    .help(format!("write {what} as valid PostgreSQL")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves what a fragment reads into dependencies; unknown relations are errors.
+    pub(super) fn resolve_refs(
+        &mut self,
+        file: FileId,
+        v: &Sp<String>,
+        refs: &SqlRefs,
+        what: &str,
+        deps: &mut BTreeSet<ObjRef>,
+        reads: &mut BTreeSet<QName>,
+    ) {
+        for rel in &refs.relations {
+            let q = match rel.as_slice() {
+                [n] => QName::new(self.ir.project.default_schema.clone(), n.clone()),
+                [s, n] => QName::new(s.clone(), n.clone()),
+                [_, s, n] => QName::new(s.clone(), n.clone()),
+                _ => continue,
+            };
+            if SYSTEM_SCHEMAS.contains(&q.schema.as_str())
+                || (rel.len() == 1 && q.name.starts_with("pg_"))
+            {
+                continue;
+            }
+            reads.insert(q.clone());
+            if let Some((kind, _)) = self.relations.get(&q) {
+                deps.insert(ObjRef {
+                    kind: *kind,
+                    name: q,
+                });
+            } else if self.functions.contains_key(&q) {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Function,
+                    name: q,
+                });
+            } else if self.ir.project.external_tables.contains_key(&q) {
+            } else {
+                let word = rel.last().cloned().unwrap_or_default();
+                let span = find_word(&v.value, &word)
+                    .map(|r| span_in_value(self.text(file), &v.span, r))
+                    .unwrap_or(v.span.clone());
+                let names: Vec<String> = self.relations.keys().map(|k| k.name.clone()).collect();
+                let help = match did_you_mean(&q.name, names.iter().map(String::as_str)) {
+                    Some(c) => format!("did you mean `{c}`? Otherwise declare `{q}` in this project or under `[external.tables]` in schemac.toml"),
+                    None => format!("declare `{q}` in this project, or under `[external.tables]` in schemac.toml if it exists outside it"),
+                };
+                self.err(
+                    Diagnostic::error(
+                        "unknown-relation",
+                        format!("{what} reads `{q}`, which is not declared"),
+                    )
+                    .label(&Loc::new(file, span), "unknown table or view")
+                    .help(help),
+                );
+            }
+        }
+        for func in &refs.functions {
+            let q = match func.as_slice() {
+                [n] => QName::new(self.ir.project.default_schema.clone(), n.clone()),
+                [s, n] => QName::new(s.clone(), n.clone()),
+                _ => continue,
+            };
+            if self.functions.contains_key(&q) {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Function,
+                    name: q,
+                });
+            } else if func.len() == 2
+                && !SYSTEM_SCHEMAS.contains(&q.schema.as_str())
+                && !self.ir.project.external_functions.contains(&q)
+            {
+                let word = q.name.clone();
+                let span = find_word(&v.value, &word)
+                    .map(|r| span_in_value(self.text(file), &v.span, r))
+                    .unwrap_or(v.span.clone());
+                self.err(
+                    Diagnostic::error("unknown-function", format!("{what} calls `{q}()`, which is not declared"))
+                        .label(&Loc::new(file, span), "unknown function")
+                        .help(format!("declare it in this project, or add \"{q}\" to `[external] functions` in schemac.toml")),
+                );
+            }
+        }
+    }
+
+    /// Parses and resolves an expression fragment; returns the text if it parsed.
+    pub(super) fn expr(
+        &mut self,
+        file: FileId,
+        v: &Sp<String>,
+        what: &str,
+        deps: &mut BTreeSet<ObjRef>,
+    ) -> Option<String> {
+        let refs = self.sql(file, v, FragmentKind::Expr, what)?;
+        let mut reads = BTreeSet::new();
+        self.resolve_refs(file, v, &refs, what, deps, &mut reads);
+        Some(v.value.trim().to_string())
+    }
+
+    // ---------------------------------------------------------------- types
+
+    /// Checks a column or argument type; returns (display, canonical), adding enum deps.
+    pub(super) fn column_type(
+        &mut self,
+        file: FileId,
+        ty: &Sp<String>,
+        deps: &mut BTreeSet<ObjRef>,
+        allow_tables: bool,
+    ) -> Option<(String, String)> {
+        let l = loc(file, ty);
+        // A project enum is named exactly as declared (any characters), optionally as an array.
+        let mut raw = ty.value.trim();
+        let mut depth = 0;
+        while let Some(r) = raw.strip_suffix("[]") {
+            raw = r.trim_end();
+            depth += 1;
+        }
+        for q in [
+            QName::new(self.ir.project.default_schema.clone(), raw),
+            self.qualify(raw),
+        ] {
+            if let Some((ObjKind::Enum, _)) = self.relations.get(&q) {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Enum,
+                    name: q.clone(),
+                });
+                let display = format!("{}{}", crate::emit::quote_qname(&q), "[]".repeat(depth));
+                return Some((display, format!("{q}{}", "[]".repeat(depth))));
+            }
+        }
+        let t = match parse_type(&ty.value) {
+            Ok(t) => t,
+            Err(m) => {
+                self.err(Diagnostic::error("invalid-type", m).label(&l, "not a type").help("write a PostgreSQL type such as `text`, `varchar(255)`, `numeric(10,2)` or `uuid[]`, or a project enum"));
+                return None;
+            }
+        };
+        if builtin(&t.base).is_some() {
+            return Some((t.display(), canonical(&t)));
+        }
+        let q = self.qualify(&t.base);
+        match self.relations.get(&q) {
+            Some((ObjKind::Enum, _)) => {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Enum,
+                    name: q.clone(),
+                });
+                let display = format!(
+                    "{}{}",
+                    crate::emit::quote_qname(&q),
+                    "[]".repeat(t.array_depth)
+                );
+                Some((display, format!("{q}{}", "[]".repeat(t.array_depth))))
+            }
+            Some((kind @ (ObjKind::Table | ObjKind::View), _)) if allow_tables => {
+                deps.insert(ObjRef {
+                    kind: *kind,
+                    name: q.clone(),
+                });
+                Some((
+                    format!(
+                        "{}{}",
+                        crate::emit::quote_qname(&q),
+                        "[]".repeat(t.array_depth)
+                    ),
+                    format!("{q}{}", "[]".repeat(t.array_depth)),
+                ))
+            }
+            _ => {
+                let enums: Vec<String> = self
+                    .relations
+                    .iter()
+                    .filter(|(_, (k, _))| *k == ObjKind::Enum)
+                    .map(|(q, _)| q.name.clone())
+                    .collect();
+                let cands = builtin_names()
+                    .map(str::to_string)
+                    .chain(enums)
+                    .collect::<Vec<_>>();
+                let help = match did_you_mean(&t.base, cands.iter().map(String::as_str)) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => {
+                        "use a PostgreSQL built-in type or declare the enum under `[enums.<name>]`"
+                            .into()
+                    }
+                };
+                self.err(
+                    Diagnostic::error("unknown-type", format!("unknown type `{}`", t.base))
+                        .label(&l, "not a built-in type or project enum")
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Lowering: syntax to IR, resolving every name once. Errors are collected and the
+//! IR is built as far as it can be, so one typo gives one diagnostic.
+
+mod access;
+mod fragments;
+mod history;
+mod objects;
+mod project;
+mod tables;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+
+use super::model::*;
+use super::sql::{find_word, parse_fragment, span_in_value, FragmentKind, SqlRefs};
+use super::types::{builtin, builtin_names, canonical, parse_type, RETURN_PSEUDO};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics, FileId, Loc, Sources};
+use crate::source::ProjectSource;
+use crate::syntax::{self, Sp};
+
+/// PostgreSQL truncates identifiers longer than this many bytes.
+pub const MAX_IDENT_BYTES: usize = 63;
+
+const PRIVILEGES: &[&str] = &[
+    "all",
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "truncate",
+    "references",
+    "trigger",
+];
+const SYSTEM_SCHEMAS: &[&str] = &["pg_catalog", "information_schema"];
+
+/// Lowers a parsed project into the IR, reporting every problem it finds.
+pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) -> Ir {
+    let mut l = Lowerer {
+        sources,
+        diags,
+        ir: Ir::default(),
+        relations: BTreeMap::new(),
+        functions: BTreeMap::new(),
+        fn_returns: BTreeMap::new(),
+        table_index: BTreeMap::new(),
+    };
+    if let Some((file, p)) = &src.project {
+        l.project(*file, p);
+    } else {
+        l.ir.project.default_schema = "public".into();
+        l.ir.project.postgres = 15;
+    }
+    let mut domain_ids = Vec::new();
+    for (file, d) in &src.domains {
+        domain_ids.push(l.domain(*file, d));
+    }
+    for ((file, d), id) in src.domains.iter().zip(&domain_ids) {
+        l.declare(*file, d, *id);
+    }
+    let mut pending_fks = Vec::new();
+    for ((file, d), id) in src.domains.iter().zip(&domain_ids) {
+        for (name, e) in &d.enums {
+            l.enum_(*file, *id, name, e);
+        }
+        for (name, t) in &d.tables {
+            if let Some((table, fks)) = l.table(*file, *id, name, t) {
+                l.table_index
+                    .entry(table.name.clone())
+                    .or_insert(l.ir.tables.len());
+                l.ir.tables.push(table);
+                pending_fks.push(fks);
+            }
+        }
+    }
+    // Foreign keys need every table's columns, so they are resolved after all tables.
+    for (i, fks) in pending_fks.into_iter().enumerate() {
+        for fk in fks {
+            l.foreign_key(i, fk);
+        }
+    }
+    for ((file, d), id) in src.domains.iter().zip(&domain_ids) {
+        for (name, t) in &d.tables {
+            l.table_late(*file, name, t);
+        }
+        for (name, v) in &d.views {
+            l.view(*file, *id, name, v);
+        }
+        for (name, f) in &d.functions {
+            l.function(*file, *id, name, f);
+        }
+        for (name, r) in &d.raw {
+            l.raw(*file, *id, name, r);
+        }
+        if let Some(r) = &d.renames {
+            l.renames(*file, *id, r);
+        }
+        for a in &d.accept_data_loss {
+            l.accept_loss(*file, a);
+        }
+    }
+    l.check_rename_chains();
+    l.check_relation_namespace();
+    l.ir
+}
+
+struct PendingFk {
+    name: String,
+    columns: Vec<(String, Loc)>,
+    target: (String, Loc),
+    target_columns: Vec<(String, Loc)>,
+    on_delete: FkAction,
+    on_update: FkAction,
+    deferrable: Option<Deferrable>,
+    loc: Loc,
+}
+
+struct Lowerer<'a> {
+    sources: &'a Sources,
+    diags: &'a mut Diagnostics,
+    ir: Ir,
+    /// Relation and type namespace (tables, views, enums share it in PostgreSQL).
+    relations: BTreeMap<QName, (ObjKind, Loc)>,
+    functions: BTreeMap<QName, Loc>,
+    fn_returns: BTreeMap<QName, String>,
+    /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for
+    /// projects with thousands of tables).
+    table_index: BTreeMap<QName, usize>,
+}
+
+fn loc<T>(file: FileId, v: &Sp<T>) -> Loc {
+    Loc::new(file, v.span.clone())
+}
+
+impl Lowerer<'_> {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Checks an identifier and returns it. Names are kept exactly as written and
+    /// always quoted in SQL, so any character is safe; length is what PostgreSQL
+    /// would silently break (it truncates at 63 bytes).
+    fn ident(&mut self, file: FileId, name: &Sp<String>, what: &str) -> String {
+        let l = loc(file, name);
+        if name.is_empty() {
+            self.err(
+                Diagnostic::error("empty-name", format!("{what} name is empty"))
+                    .label(&l, "empty name")
+                    .help(format!("give the {what} a name")),
+            );
+        } else if name.contains('\0') {
+            self.err(
+                Diagnostic::error(
+                    "invalid-name",
+                    format!("{what} name contains a NUL character"),
+                )
+                .label(&l, "here")
+                .help("remove the NUL character"),
+            );
+        } else if name.len() > MAX_IDENT_BYTES {
+            self.err(
+                Diagnostic::error("identifier-too-long", format!("{what} name `{}` is {} bytes; PostgreSQL truncates names to {MAX_IDENT_BYTES} bytes", name.value, name.len()))
+                    .label(&l, "too long")
+                    .help(format!("shorten it to at most {MAX_IDENT_BYTES} bytes (two long names could otherwise collide after truncation)")),
+            );
+        }
+        name.value.clone()
+    }
+
+    /// A derived name (constraint, index) must also fit.
+    fn derived_name(&mut self, name: String, l: &Loc, what: &str, key: &str) -> String {
+        if name.len() > MAX_IDENT_BYTES {
+            self.err(
+                Diagnostic::error("identifier-too-long", format!("the derived {what} name `{name}` is {} bytes; PostgreSQL truncates names to {MAX_IDENT_BYTES} bytes", name.len()))
+                    .label(l, format!("this {what} needs a shorter name"))
+                    .help(format!("set `{key} = \"...\"` to a name of at most {MAX_IDENT_BYTES} bytes")),
+            );
+        }
+        name
+    }
+
+    fn schema_of(&mut self, file: FileId, schema: &Option<Sp<String>>) -> String {
+        match schema {
+            Some(s) => self.ident(file, s, "schema"),
+            None => self.ir.project.default_schema.clone(),
+        }
+    }
+
+    /// `"name"` or `"schema.name"` to a qualified name.
+    fn qualify(&self, text: &str) -> QName {
+        match text.split_once('.') {
+            Some((s, n)) => QName::new(s, n),
+            None => QName::new(self.ir.project.default_schema.clone(), text),
+        }
+    }
+
+    fn text(&self, file: FileId) -> &str {
+        &self.sources.get(file).text
+    }
+}
+
+fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v
+}
+
+/// Splits on commas that are not inside parentheses (`numeric(10,2)` stays whole).
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
