@@ -1,26 +1,45 @@
 //! `generated/tests/`: pgTAP tests derived from the IR, for users to run against
 //! their own database with `pg_prove` or `supabase test db`.
 
-use super::quote::{comment_text, quote_literal};
+use std::fmt::{self, Display, Write};
+
+use super::quote::{comment_text, quote_qname};
 use crate::ir::types::{canonical, format_type_name, parse_type};
-use crate::ir::{DomainId, Ir, PolicyCommand, QName};
+use crate::ir::{DomainId, Ir, PolicyCommand};
 
-fn lit(s: &str) -> String {
-    quote_literal(s)
-}
+/// A string literal, written without an intermediate allocation.
+struct Lit<'a>(&'a str);
 
-fn array(items: &[String]) -> String {
-    if items.is_empty() {
-        return "ARRAY[]::name[]".to_string();
+impl Display for Lit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('\'')?;
+        for part in self.0.split('\'').enumerate() {
+            if part.0 > 0 {
+                f.write_str("''")?;
+            }
+            f.write_str(part.1)?;
+        }
+        f.write_char('\'')
     }
-    format!(
-        "ARRAY[{}]",
-        items.iter().map(|i| lit(i)).collect::<Vec<_>>().join(", ")
-    )
 }
 
-fn regclass(q: &QName) -> String {
-    lit(&super::quote::quote_qname(q))
+/// `ARRAY['a', 'b']` (typed `name[]` when empty).
+struct Array<'a, S: AsRef<str>>(&'a [S]);
+
+impl<S: AsRef<str>> Display for Array<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("ARRAY[]::name[]");
+        }
+        f.write_str("ARRAY[")?;
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Lit(item.as_ref()))?;
+        }
+        f.write_char(']')
+    }
 }
 
 /// Test lines written straight into one buffer (thousands of tables make many).
@@ -31,8 +50,8 @@ struct Lines {
 }
 
 impl Lines {
-    fn push(&mut self, line: String) {
-        self.text.push_str(&line);
+    fn line(&mut self, args: fmt::Arguments<'_>) {
+        let _ = self.text.write_fmt(args);
         self.text.push('\n');
         self.count += 1;
     }
@@ -41,158 +60,155 @@ impl Lines {
 /// The pgTAP file of one domain.
 pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
     let mut t = Lines::default();
+    let ds = &ir.project.default_schema;
     for table in ir.tables.iter().filter(|x| x.domain == domain) {
-        let (s, n) = (lit(&table.name.schema), lit(&table.name.name));
-        let what = comment_text(&table.name.to_string());
-        t.push(format!(
-            "SELECT has_table({s}, {n}, 'table {} exists');",
-            what.replace('\'', "''")
+        let (s, n, tn) = (
+            Lit(&table.name.schema),
+            Lit(&table.name.name),
+            &table.name.name,
+        );
+        t.line(format_args!(
+            "SELECT has_table({s}, {n}, {});",
+            Lit(&format!(
+                "table {} exists",
+                comment_text(&table.name.to_string())
+            ))
         ));
         for c in &table.columns {
-            let ty = format_type_name(&c.canonical_ty, &ir.project.default_schema);
-            t.push(format!(
+            let ty = format_type_name(&c.canonical_ty, ds);
+            let cn = &c.name;
+            t.line(format_args!(
                 "SELECT col_type_is({s}, {n}, {}, {}, {});",
-                lit(&c.name),
-                lit(&ty),
-                lit(&format!("{}.{} is {ty}", table.name.name, c.name))
+                Lit(cn),
+                Lit(&ty),
+                Lit(&format!("{tn}.{cn} is {ty}"))
             ));
-            let f = if c.not_null {
-                "col_not_null"
+            if c.not_null {
+                t.line(format_args!(
+                    "SELECT col_not_null({s}, {n}, {}, {});",
+                    Lit(cn),
+                    Lit(&format!("{tn}.{cn} is NOT NULL"))
+                ));
             } else {
-                "col_is_null"
-            };
-            t.push(format!(
-                "SELECT {f}({s}, {n}, {}, {});",
-                lit(&c.name),
-                lit(&format!(
-                    "{}.{} is {}",
-                    table.name.name,
-                    c.name,
-                    if c.not_null { "NOT NULL" } else { "nullable" }
-                ))
-            ));
+                t.line(format_args!(
+                    "SELECT col_is_null({s}, {n}, {}, {});",
+                    Lit(cn),
+                    Lit(&format!("{tn}.{cn} is nullable"))
+                ));
+            }
         }
         if let Some(pk) = &table.primary_key {
-            t.push(format!(
+            t.line(format_args!(
                 "SELECT col_is_pk({s}, {n}, {}, {});",
-                array(&pk.columns),
-                lit(&format!(
-                    "{} has primary key ({})",
-                    table.name.name,
-                    pk.columns.join(", ")
-                ))
+                Array(&pk.columns),
+                Lit(&format!("{tn} has primary key ({})", pk.columns.join(", ")))
             ));
         }
         for fk in &table.foreign_keys {
-            t.push(format!(
+            let what = format!(
+                "{tn}({}) references {}({})",
+                fk.columns.join(", "),
+                fk.target.name,
+                fk.target_columns.join(", ")
+            );
+            t.line(format_args!(
                 "SELECT fk_ok({s}, {n}, {}, {}, {}, {}, {});",
-                array(&fk.columns),
-                lit(&fk.target.schema),
-                lit(&fk.target.name),
-                array(&fk.target_columns),
-                lit(&format!(
-                    "{}({}) references {}({})",
-                    table.name.name,
-                    fk.columns.join(", "),
-                    fk.target.name,
-                    fk.target_columns.join(", ")
-                ))
+                Array(&fk.columns),
+                Lit(&fk.target.schema),
+                Lit(&fk.target.name),
+                Array(&fk.target_columns),
+                Lit(&what)
             ));
         }
-        t.push(format!(
+        let state = if table.rls { "enabled" } else { "disabled" };
+        t.line(format_args!(
             "SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = {}::regclass), {}, {});",
-            regclass(&table.name),
-            if table.rls { "true" } else { "false" },
-            lit(&format!("row-level security is {} on {}", if table.rls { "enabled" } else { "disabled" }, table.name.name))
+            Lit(&quote_qname(&table.name)),
+            table.rls,
+            Lit(&format!("row-level security is {state} on {tn}"))
         ));
-        let names: Vec<String> = table.policies.iter().map(|p| p.name.clone()).collect();
-        t.push(format!(
+        let names: Vec<&str> = table.policies.iter().map(|p| p.name.as_str()).collect();
+        t.line(format_args!(
             "SELECT policies_are({s}, {n}, {}, {});",
-            array(&names),
-            lit(&format!(
-                "{} has exactly its declared policies",
-                table.name.name
-            ))
+            Array(&names),
+            Lit(&format!("{tn} has exactly its declared policies"))
         ));
         for p in &table.policies {
             let cmd = match p.command {
                 PolicyCommand::All => "ALL",
                 other => other.sql(),
             };
-            t.push(format!(
+            let pn = &p.name;
+            t.line(format_args!(
                 "SELECT policy_cmd_is({s}, {n}, {}, {}, {});",
-                lit(&p.name),
-                lit(cmd),
-                lit(&format!("policy {} is for {cmd}", p.name))
+                Lit(pn),
+                Lit(cmd),
+                Lit(&format!("policy {pn} is for {cmd}"))
             ));
-            let mut roles: Vec<String> = p.roles.iter().map(|(r, _)| r.clone()).collect();
+            let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
             if roles.is_empty() {
-                roles.push("public".into());
+                roles.push("public");
             }
-            t.push(format!(
+            t.line(format_args!(
                 "SELECT policy_roles_are({s}, {n}, {}, {}, {});",
-                lit(&p.name),
-                array(&roles),
-                lit(&format!(
-                    "policy {} applies to {}",
-                    p.name,
-                    roles.join(", ")
-                ))
+                Lit(pn),
+                Array(&roles),
+                Lit(&format!("policy {pn} applies to {}", roles.join(", ")))
             ));
         }
     }
     for v in ir.views.iter().filter(|x| x.domain == domain) {
-        let (s, n) = (lit(&v.name.schema), lit(&v.name.name));
+        let (s, n, vn) = (Lit(&v.name.schema), Lit(&v.name.name), &v.name.name);
         if v.materialized {
-            t.push(format!(
+            t.line(format_args!(
                 "SELECT has_materialized_view({s}, {n}, {});",
-                lit(&format!("materialized view {} exists", v.name.name))
+                Lit(&format!("materialized view {vn} exists"))
             ));
         } else {
-            t.push(format!(
+            t.line(format_args!(
                 "SELECT has_view({s}, {n}, {});",
-                lit(&format!("view {} exists", v.name.name))
+                Lit(&format!("view {vn} exists"))
             ));
-            t.push(format!(
+            let is = if v.security_invoker { "is" } else { "is not" };
+            t.line(format_args!(
                 "SELECT is((SELECT coalesce('security_invoker=true' = ANY(reloptions), false) FROM pg_catalog.pg_class WHERE oid = {}::regclass), {}, {});",
-                regclass(&v.name),
-                if v.security_invoker { "true" } else { "false" },
-                lit(&format!("view {} {} security_invoker", v.name.name, if v.security_invoker { "is" } else { "is not" }))
+                Lit(&quote_qname(&v.name)),
+                v.security_invoker,
+                Lit(&format!("view {vn} {is} security_invoker"))
             ));
         }
     }
     for f in ir.functions.iter().filter(|x| x.domain == domain) {
+        // Argument types as PostgreSQL spells them (pgTAP compares the spelling).
         let args: Vec<String> = f
             .arguments
             .iter()
             .map(|a| {
                 let t = a.ty.replace('"', "");
                 let canon = parse_type(&t).map(|p| canonical(&p)).unwrap_or(t);
-                format_type_name(&canon, &ir.project.default_schema)
+                format_type_name(&canon, ds)
             })
             .collect();
-        t.push(format!(
-            "SELECT has_function({}, {}, {}, {});",
-            lit(&f.name.schema),
-            lit(&f.name.name),
-            array(&args),
-            lit(&format!("function {} exists", f.name.name))
+        let (s, n, fname) = (Lit(&f.name.schema), Lit(&f.name.name), &f.name.name);
+        t.line(format_args!(
+            "SELECT has_function({s}, {n}, {}, {});",
+            Array(&args),
+            Lit(&format!("function {fname} exists"))
         ));
         if f.security_definer {
-            t.push(format!(
-                "SELECT is_definer({}, {}, {}, {});",
-                lit(&f.name.schema),
-                lit(&f.name.name),
-                array(&args),
-                lit(&format!("function {} is security definer", f.name.name))
+            t.line(format_args!(
+                "SELECT is_definer({s}, {n}, {}, {});",
+                Array(&args),
+                Lit(&format!("function {fname} is security definer"))
             ));
         }
     }
-    let count = t.count;
-    let mut out = format!(
+    let mut out = String::with_capacity(t.text.len() + 512);
+    let _ = write!(
+        out,
         "-- {file_name}\n-- pgTAP tests generated by schemac for domain `{}`. Do not edit: run `just build`.\n-- Run against a database with the pgtap extension: pg_prove -d <database> generated/tests/*.sql\n-- (or copy into supabase/tests/ for `supabase test db`).\n\nBEGIN;\nSELECT plan({});\n\n",
         comment_text(&ir.domain(domain).name),
-        count
+        t.count
     );
     out.push_str(&t.text);
     out.push_str("\nSELECT * FROM finish();\nROLLBACK;\n");

@@ -13,7 +13,12 @@ impl Lowerer<'_> {
         kind: FragmentKind,
         what: &str,
     ) -> Option<SqlRefs> {
-        match parse_fragment(kind, &v.value) {
+        let parsed = self
+            .fragments
+            .entry((kind, v.value.clone()))
+            .or_insert_with(|| parse_fragment(kind, &v.value))
+            .clone();
+        match parsed {
             Ok(r) => Some(r),
             Err(e) => {
                 let span = match e.offset {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 
 use super::model::*;
-use super::sql::{find_word, parse_fragment, span_in_value, FragmentKind, SqlRefs};
+use super::sql::{find_word, parse_fragment, span_in_value, FragmentKind, SqlError, SqlRefs};
 use super::types::{builtin, builtin_names, canonical, parse_type, RETURN_PSEUDO};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, FileId, Loc, Sources};
 use crate::source::ProjectSource;
@@ -44,6 +44,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         functions: BTreeMap::new(),
         fn_returns: BTreeMap::new(),
         table_index: BTreeMap::new(),
+        fragments: std::collections::HashMap::new(),
     };
     if let Some((file, p)) = &src.project {
         l.project(*file, p);
@@ -126,6 +127,9 @@ struct Lowerer<'a> {
     /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for
     /// projects with thousands of tables).
     table_index: BTreeMap<QName, usize>,
+    /// Parsed SQL fragments by kind and text: the same fragment (`true`, `now()`,
+    /// `owner_id = (select auth.uid())`) recurs thousands of times in large projects.
+    fragments: std::collections::HashMap<(FragmentKind, String), Result<SqlRefs, SqlError>>,
 }
 
 fn loc<T>(file: FileId, v: &Sp<T>) -> Loc {

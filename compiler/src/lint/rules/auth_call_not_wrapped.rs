@@ -46,6 +46,7 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
 }
 
 const AUTH_FUNCTIONS: [&str; 3] = ["uid", "jwt", "role"];
+const AUTH_CALLS: [&str; 3] = ["auth.uid()", "auth.jwt()", "auth.role()"];
 
 /// The auth functions called outside any sub-select.
 pub fn bare_auth_calls(text: &str) -> Vec<String> {
@@ -93,12 +94,11 @@ pub fn wrap_auth_calls(text: &str) -> String {
     let lower = text.to_lowercase();
     let mut i = 0;
     while i < text.len() {
-        let hit = AUTH_FUNCTIONS.iter().map(|f| format!("auth.{f}()")).find(|call| lower[i..].starts_with(call.as_str()));
+        let hit = AUTH_CALLS.iter().find(|call| lower[i..].starts_with(*call));
         let boundary = i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric() && lower.as_bytes()[i - 1] != b'_' && lower.as_bytes()[i - 1] != b'.';
         match hit {
             Some(call) if boundary => {
-                let before: String = lower[..i].chars().filter(|c| !c.is_whitespace()).collect();
-                let wrapped = before.ends_with("(select");
+                let wrapped = lower[..i].trim_end().strip_suffix("select").is_some_and(|b| b.trim_end().ends_with('('));
                 let original = &text[i..i + call.len()];
                 if wrapped {
                     out.push_str(original);
