@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ddl::*;
-use super::quote::{annotated, comment_text, quote_ident, quote_literal};
+use super::quote::{comment_text, quote_ident, quote_literal, squawk_ignore};
 use crate::diag::Sources;
 use crate::ir::{DomainId, Ir};
 use crate::plan::{Node, Plan};
@@ -147,7 +147,12 @@ fn header(title: &str, ir: &Ir, files: &[String], what: &str) -> String {
 fn section(out: &mut String, heading: &str, stmts: &[String]) {
     out.push_str(&format!("\n-- {}\n", comment_text(heading)));
     for s in stmts {
-        out.push_str(&annotated(s));
+        if let Some(rule) = squawk_ignore(s) {
+            out.push_str("-- squawk-ignore ");
+            out.push_str(rule);
+            out.push('\n');
+        }
+        out.push_str(s);
         out.push('\n');
     }
 }

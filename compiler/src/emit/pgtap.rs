@@ -23,6 +23,29 @@ impl Display for Lit<'_> {
     }
 }
 
+/// A string literal of formatted text, escaped as it is written.
+struct LitFmt<'a>(fmt::Arguments<'a>);
+
+impl Display for LitFmt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Escape<'a, 'b>(&'a mut fmt::Formatter<'b>);
+        impl Write for Escape<'_, '_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                for (i, part) in s.split('\'').enumerate() {
+                    if i > 0 {
+                        self.0.write_str("''")?;
+                    }
+                    self.0.write_str(part)?;
+                }
+                Ok(())
+            }
+        }
+        f.write_char('\'')?;
+        Escape(f).write_fmt(self.0)?;
+        f.write_char('\'')
+    }
+}
+
 /// `ARRAY['a', 'b']` (typed `name[]` when empty).
 struct Array<'a, S: AsRef<str>>(&'a [S]);
 
@@ -69,7 +92,7 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
         );
         t.line(format_args!(
             "SELECT has_table({s}, {n}, {});",
-            Lit(&format!(
+            LitFmt(format_args!(
                 "table {} exists",
                 comment_text(&table.name.to_string())
             ))
@@ -81,19 +104,19 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 "SELECT col_type_is({s}, {n}, {}, {}, {});",
                 Lit(cn),
                 Lit(&ty),
-                Lit(&format!("{tn}.{cn} is {ty}"))
+                LitFmt(format_args!("{tn}.{cn} is {ty}"))
             ));
             if c.not_null {
                 t.line(format_args!(
                     "SELECT col_not_null({s}, {n}, {}, {});",
                     Lit(cn),
-                    Lit(&format!("{tn}.{cn} is NOT NULL"))
+                    LitFmt(format_args!("{tn}.{cn} is NOT NULL"))
                 ));
             } else {
                 t.line(format_args!(
                     "SELECT col_is_null({s}, {n}, {}, {});",
                     Lit(cn),
-                    Lit(&format!("{tn}.{cn} is nullable"))
+                    LitFmt(format_args!("{tn}.{cn} is nullable"))
                 ));
             }
         }
@@ -101,7 +124,7 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
             t.line(format_args!(
                 "SELECT col_is_pk({s}, {n}, {}, {});",
                 Array(&pk.columns),
-                Lit(&format!("{tn} has primary key ({})", pk.columns.join(", ")))
+                LitFmt(format_args!("{tn} has primary key ({})", pk.columns.join(", ")))
             ));
         }
         for fk in &table.foreign_keys {
@@ -125,13 +148,13 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
             "SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = {}::regclass), {}, {});",
             Lit(&quote_qname(&table.name)),
             table.rls,
-            Lit(&format!("row-level security is {state} on {tn}"))
+            LitFmt(format_args!("row-level security is {state} on {tn}"))
         ));
         let names: Vec<&str> = table.policies.iter().map(|p| p.name.as_str()).collect();
         t.line(format_args!(
             "SELECT policies_are({s}, {n}, {}, {});",
             Array(&names),
-            Lit(&format!("{tn} has exactly its declared policies"))
+            LitFmt(format_args!("{tn} has exactly its declared policies"))
         ));
         for p in &table.policies {
             let cmd = match p.command {
@@ -143,7 +166,7 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 "SELECT policy_cmd_is({s}, {n}, {}, {}, {});",
                 Lit(pn),
                 Lit(cmd),
-                Lit(&format!("policy {pn} is for {cmd}"))
+                LitFmt(format_args!("policy {pn} is for {cmd}"))
             ));
             let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
             if roles.is_empty() {
@@ -153,7 +176,7 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 "SELECT policy_roles_are({s}, {n}, {}, {}, {});",
                 Lit(pn),
                 Array(&roles),
-                Lit(&format!("policy {pn} applies to {}", roles.join(", ")))
+                LitFmt(format_args!("policy {pn} applies to {}", roles.join(", ")))
             ));
         }
     }
@@ -162,19 +185,19 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
         if v.materialized {
             t.line(format_args!(
                 "SELECT has_materialized_view({s}, {n}, {});",
-                Lit(&format!("materialized view {vn} exists"))
+                LitFmt(format_args!("materialized view {vn} exists"))
             ));
         } else {
             t.line(format_args!(
                 "SELECT has_view({s}, {n}, {});",
-                Lit(&format!("view {vn} exists"))
+                LitFmt(format_args!("view {vn} exists"))
             ));
             let is = if v.security_invoker { "is" } else { "is not" };
             t.line(format_args!(
                 "SELECT is((SELECT coalesce('security_invoker=true' = ANY(reloptions), false) FROM pg_catalog.pg_class WHERE oid = {}::regclass), {}, {});",
                 Lit(&quote_qname(&v.name)),
                 v.security_invoker,
-                Lit(&format!("view {vn} {is} security_invoker"))
+                LitFmt(format_args!("view {vn} {is} security_invoker"))
             ));
         }
     }
@@ -193,13 +216,13 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
         t.line(format_args!(
             "SELECT has_function({s}, {n}, {}, {});",
             Array(&args),
-            Lit(&format!("function {fname} exists"))
+            LitFmt(format_args!("function {fname} exists"))
         ));
         if f.security_definer {
             t.line(format_args!(
                 "SELECT is_definer({s}, {n}, {}, {});",
                 Array(&args),
-                Lit(&format!("function {fname} is security definer"))
+                LitFmt(format_args!("function {fname} is security definer"))
             ));
         }
     }

@@ -115,6 +115,27 @@ impl Snapshot {
         Ok(s)
     }
 
+    /// An IR holding this state, without copying it.
+    pub fn into_ir(self) -> Ir {
+        let mut ir = Ir::default();
+        ir.project.default_schema = self.default_schema;
+        ir.project.postgres = 15;
+        ir.domains.push(Domain { name: "snapshot".into(), loc: Loc::default(), file: Default::default(), prefix: None, description: None, depends_on: None });
+        // Deserialized and synthetic objects all belong to the one domain.
+        let d = DomainId(0);
+        ir.enums = self.enums;
+        ir.tables = self.tables;
+        ir.views = self.views;
+        ir.functions = self.functions;
+        ir.raws = self.raws;
+        ir.enums.iter_mut().for_each(|x| x.domain = d);
+        ir.tables.iter_mut().for_each(|x| x.domain = d);
+        ir.views.iter_mut().for_each(|x| x.domain = d);
+        ir.functions.iter_mut().for_each(|x| x.domain = d);
+        ir.raws.iter_mut().for_each(|x| x.domain = d);
+        ir
+    }
+
     /// An IR holding this state (one synthetic domain), for ordering and emitting.
     pub fn to_ir(&self) -> Ir {
         let mut ir = Ir::default();

@@ -159,7 +159,7 @@ fn plan_direction(
         .map(|s| format!("DROP SCHEMA {};", quote_ident(s)))
         .collect();
     let (old, rename_sections) = apply_renames(old, new, renames, col_renames);
-    let old_ir = old.to_ir();
+    let old_ir = old.into_ir();
     let new_ir = new.to_ir();
     let mut sink = Diagnostics::default();
     let old_order = order_by_dependencies(&old_ir, &mut sink)
@@ -175,7 +175,7 @@ fn plan_direction(
                 .map(|c| (c.name.clone(), c.canonical_ty.clone()))
                 .collect::<Vec<_>>()
         };
-        for t in old
+        for t in old_ir
             .tables
             .iter()
             .filter(|t| find(&new.tables, &t.name, |x| &x.name).is_none())
@@ -183,7 +183,7 @@ fn plan_direction(
             for n in new
                 .tables
                 .iter()
-                .filter(|n| find(&old.tables, &n.name, |x| &x.name).is_none())
+                .filter(|n| find(&old_ir.tables, &n.name, |x| &x.name).is_none())
             {
                 let acked = accepted
                     .iter()
@@ -196,7 +196,7 @@ fn plan_direction(
                 }
             }
         }
-        for t in &old.tables {
+        for t in &old_ir.tables {
             let Some(n) = find(&new.tables, &t.name, |x| &x.name) else {
                 continue;
             };
@@ -221,13 +221,13 @@ fn plan_direction(
         }
     }
 
-    let old_t = |q: &QName| find(&old.tables, q, |x| &x.name);
+    let old_t = |q: &QName| find(&old_ir.tables, q, |x| &x.name);
     let new_t = |q: &QName| find(&new.tables, q, |x| &x.name);
 
     // Tables whose column types change or whose columns go away: views and policies
     // reading them must be dropped first and recreated after.
     let mut reshaped: BTreeSet<QName> = BTreeSet::new();
-    for t in &old.tables {
+    for t in &old_ir.tables {
         if let Some(n) = new_t(&t.name) {
             if t.columns.iter().any(|c| {
                 n.column(&c.name)
@@ -242,12 +242,12 @@ fn plan_direction(
     loop {
         let before = rebuild_views.len();
         for v in &new.views {
-            let changed = find(&old.views, &v.name, |x| &x.name).is_some_and(|o| !same_view(o, v));
+            let changed = find(&old_ir.views, &v.name, |x| &x.name).is_some_and(|o| !same_view(o, v));
             let reads_changed = v
                 .reads
                 .iter()
                 .any(|r| reshaped.contains(r) || rebuild_views.contains(r));
-            if find(&old.views, &v.name, |x| &x.name).is_some() && (changed || reads_changed) {
+            if find(&old_ir.views, &v.name, |x| &x.name).is_some() && (changed || reads_changed) {
                 rebuild_views.insert(v.name.clone());
             }
         }
@@ -344,7 +344,7 @@ fn plan_direction(
         match node {
             Node::Enum(i) => {
                 let e = &new_ir.enums[i];
-                match find(&old.enums, &e.name, |x| &x.name) {
+                match find(&old_ir.enums, &e.name, |x| &x.name) {
                     None => p
                         .script
                         .push(format!("create enum {}", e.name), create_enum(e)),
@@ -375,7 +375,7 @@ fn plan_direction(
             }
             Node::Function(i) => {
                 let f = &new_ir.functions[i];
-                match find(&old.functions, &f.name, |x| &x.name) {
+                match find(&old_ir.functions, &f.name, |x| &x.name) {
                     Some(o) if o == f => {}
                     Some(o) if replaceable(o, f) => {
                         let mut stmts = create_function(f);
@@ -416,12 +416,12 @@ fn plan_direction(
             }
             Node::View(i) => {
                 let v = &new_ir.views[i];
-                if find(&old.views, &v.name, |x| &x.name).is_none()
+                if find(&old_ir.views, &v.name, |x| &x.name).is_none()
                     || rebuild_views.contains(&v.name)
                 {
                     p.script
                         .push(format!("create view {}", v.name), create_view(v));
-                } else if let Some(o) = find(&old.views, &v.name, |x| &x.name) {
+                } else if let Some(o) = find(&old_ir.views, &v.name, |x| &x.name) {
                     let kind = if v.materialized {
                         "MATERIALIZED VIEW"
                     } else {
@@ -478,7 +478,7 @@ fn plan_direction(
             }
             Node::Raw(i) => {
                 let r = &new_ir.raws[i];
-                let o = old.raws.iter().find(|x| x.name == r.name);
+                let o = old_ir.raws.iter().find(|x| x.name == r.name);
                 if o.is_none_or(|o| o.sql != r.sql) {
                     p.script.push(
                         format!("raw SQL {}", r.name),
