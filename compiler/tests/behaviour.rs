@@ -195,19 +195,44 @@ fn every_table_shows_exactly_the_rows_its_policies_admit() {
     let db = platform();
     let c = support::compile_ok(&support::repo_root().join("schemas"));
     let ir = c.ir.as_ref().unwrap();
-    let callers = [("anon", None), ("authenticated", Some(ANN)), ("authenticated", Some(BOB))];
+    let callers = [
+        ("anon", None),
+        ("authenticated", Some(ANN)),
+        ("authenticated", Some(BOB)),
+    ];
     let mut checked_rows = 0;
     for t in &ir.tables {
         let tq = schemac::emit::quote_qname(&t.name);
         for (role, sub) in callers {
             let applies = |p: &&schemac::ir::Policy| {
                 matches!(p.command, PolicyCommand::All | PolicyCommand::Select)
-                    && (p.roles.is_empty() || p.roles.iter().any(|(r, _)| r == role || r == "public"))
+                    && (p.roles.is_empty()
+                        || p.roles.iter().any(|(r, _)| r == role || r == "public"))
             };
-            let using = |p: &schemac::ir::Policy| p.using.as_ref().map_or("false".to_string(), |(u, _)| format!("({u})"));
-            let permissive: Vec<String> = t.policies.iter().filter(applies).filter(|p| p.permissive).map(using).collect();
-            let restrictive: Vec<String> = t.policies.iter().filter(applies).filter(|p| !p.permissive).map(using).collect();
-            let mut expected_filter = if permissive.is_empty() { "false".to_string() } else { permissive.join(" OR ") };
+            let using = |p: &schemac::ir::Policy| {
+                p.using
+                    .as_ref()
+                    .map_or("false".to_string(), |(u, _)| format!("({u})"))
+            };
+            let permissive: Vec<String> = t
+                .policies
+                .iter()
+                .filter(applies)
+                .filter(|p| p.permissive)
+                .map(using)
+                .collect();
+            let restrictive: Vec<String> = t
+                .policies
+                .iter()
+                .filter(applies)
+                .filter(|p| !p.permissive)
+                .map(using)
+                .collect();
+            let mut expected_filter = if permissive.is_empty() {
+                "false".to_string()
+            } else {
+                permissive.join(" OR ")
+            };
             if !restrictive.is_empty() {
                 expected_filter = format!("({expected_filter}) AND {}", restrictive.join(" AND "));
             }
@@ -225,18 +250,44 @@ fn every_table_shows_exactly_the_rows_its_policies_admit() {
                 .find(|l| l.starts_with('='))
                 .unwrap_or_default()
                 .to_string();
-            let may_select = db.query_one(&format!("SELECT has_table_privilege('{role}', '{}', 'SELECT')", tq.replace('\'', "''"))) == "t";
-            match as_role(&db, role, sub, &format!("SELECT '=' || count(*) FROM {tq};")) {
+            let may_select = db.query_one(&format!(
+                "SELECT has_table_privilege('{role}', '{}', 'SELECT')",
+                tq.replace('\'', "''")
+            )) == "t";
+            match as_role(
+                &db,
+                role,
+                sub,
+                &format!("SELECT '=' || count(*) FROM {tq};"),
+            ) {
                 Ok(actual) => {
-                    assert!(may_select, "{}: {role} can select without the privilege", t.name);
-                    assert_eq!(actual, expected, "{}: {role} {sub:?} sees {actual}, the policies admit {expected}", t.name);
-                    checked_rows += expected.trim_start_matches('=').parse::<usize>().unwrap_or(0);
+                    assert!(
+                        may_select,
+                        "{}: {role} can select without the privilege",
+                        t.name
+                    );
+                    assert_eq!(
+                        actual, expected,
+                        "{}: {role} {sub:?} sees {actual}, the policies admit {expected}",
+                        t.name
+                    );
+                    checked_rows += expected
+                        .trim_start_matches('=')
+                        .parse::<usize>()
+                        .unwrap_or(0);
                 }
                 Err(e) => {
-                    assert!(!may_select && e.contains("permission denied"), "{}: {role}: {e}", t.name);
+                    assert!(
+                        !may_select && e.contains("permission denied"),
+                        "{}: {role}: {e}",
+                        t.name
+                    );
                 }
             }
         }
     }
-    assert!(checked_rows > 5, "the fixture rows must make some policies admit rows ({checked_rows})");
+    assert!(
+        checked_rows > 5,
+        "the fixture rows must make some policies admit rows ({checked_rows})"
+    );
 }

@@ -124,7 +124,10 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
             t.line(format_args!(
                 "SELECT col_is_pk({s}, {n}, {}, {});",
                 Array(&pk.columns),
-                LitFmt(format_args!("{tn} has primary key ({})", pk.columns.join(", ")))
+                LitFmt(format_args!(
+                    "{tn} has primary key ({})",
+                    pk.columns.join(", ")
+                ))
             ));
         }
         for fk in &table.foreign_keys {

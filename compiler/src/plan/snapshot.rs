@@ -120,7 +120,14 @@ impl Snapshot {
         let mut ir = Ir::default();
         ir.project.default_schema = self.default_schema;
         ir.project.postgres = 15;
-        ir.domains.push(Domain { name: "snapshot".into(), loc: Loc::default(), file: Default::default(), prefix: None, description: None, depends_on: None });
+        ir.domains.push(Domain {
+            name: "snapshot".into(),
+            loc: Loc::default(),
+            file: Default::default(),
+            prefix: None,
+            description: None,
+            depends_on: None,
+        });
         // Deserialized and synthetic objects all belong to the one domain.
         let d = DomainId(0);
         ir.enums = self.enums;

@@ -31,7 +31,11 @@ pub struct Server {
 
 static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
-const TEMPLATE: &str = "schemac_template";
+/// The template database (with the Supabase shim) each test database is made from;
+/// one per test process, so runs against a shared `DATABASE_URL` server do not clash.
+fn template() -> String {
+    format!("schemac_template_{}", std::process::id())
+}
 
 fn find_bindir() -> Option<PathBuf> {
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
@@ -166,6 +170,16 @@ fn start_cluster() -> Result<Server, String> {
 }
 
 impl Server {
+    /// `DATABASE_URL` with its database replaced (query parameters kept).
+    fn url_for(url: &str, db: &str) -> String {
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (url, String::new()),
+        };
+        let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+        format!("{prefix}/{db}{query}")
+    }
+
     /// The shared server, started on first use. Panics with what to install when there
     /// is none.
     pub fn get() -> &'static Server {
@@ -191,14 +205,7 @@ impl Server {
         c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "--no-psqlrc"]);
         match &self.url {
             Some(url) => {
-                // Replace the database in the URL.
-                let base = url.split('?').next().unwrap_or(url);
-                let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
-                let query = url
-                    .split_once('?')
-                    .map(|(_, q)| format!("?{q}"))
-                    .unwrap_or_default();
-                c.arg("-d").arg(format!("{prefix}/{db}{query}"));
+                c.arg("-d").arg(Self::url_for(url, db));
             }
             None => {
                 let conninfo = self
@@ -231,9 +238,10 @@ impl Server {
 
     fn prepare_template(&self) -> Result<(), String> {
         let admin = self.admin_db();
-        let _ = self.exec(&admin, &format!("DROP DATABASE IF EXISTS {TEMPLATE}"));
-        self.exec(&admin, &format!("CREATE DATABASE {TEMPLATE}"))?;
-        self.exec(TEMPLATE, schemac::SUPABASE_SHIM)?;
+        let template = template();
+        let _ = self.exec(&admin, &format!("DROP DATABASE IF EXISTS {template}"));
+        self.exec(&admin, &format!("CREATE DATABASE {template}"))?;
+        self.exec(&template, schemac::SUPABASE_SHIM)?;
         Ok(())
     }
 
@@ -274,9 +282,7 @@ impl Server {
         }
         match &self.url {
             Some(url) => {
-                let base = url.split('?').next().unwrap_or(url);
-                let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
-                c.arg("-d").arg(format!("{prefix}/{db}"));
+                c.arg("-d").arg(Self::url_for(url, db));
             }
             None => {
                 let conninfo = self
@@ -352,7 +358,7 @@ impl Server {
         for _ in 0..50 {
             match self.exec(
                 &admin,
-                &format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"),
+                &format!("CREATE DATABASE {name} TEMPLATE {}", template()),
             ) {
                 Ok(_) => return TestDb { server: self, name },
                 Err(e) => {
@@ -388,9 +394,7 @@ impl TestDb {
         match &self.server.url {
             // pg_prove passes -d to psql, which accepts a connection URL.
             Some(url) => {
-                let base = url.split('?').next().unwrap_or(url);
-                let (prefix, _) = base.rsplit_once('/').unwrap_or((base, ""));
-                cmd.arg("-d").arg(format!("{prefix}/{}", self.name));
+                cmd.arg("-d").arg(Server::url_for(url, &self.name));
             }
             None => {
                 for (k, v) in &self.server.conn {

@@ -242,7 +242,8 @@ fn plan_direction(
     loop {
         let before = rebuild_views.len();
         for v in &new.views {
-            let changed = find(&old_ir.views, &v.name, |x| &x.name).is_some_and(|o| !same_view(o, v));
+            let changed =
+                find(&old_ir.views, &v.name, |x| &x.name).is_some_and(|o| !same_view(o, v));
             let reads_changed = v
                 .reads
                 .iter()
