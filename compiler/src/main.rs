@@ -169,7 +169,10 @@ fn build(d: &Dirs) -> ExitCode {
     let Some(output) = &c.output else {
         return ExitCode::from(1);
     };
-    match write(&d.out, output) {
+    let result = write(&d.out, output);
+    // The process ends here: freeing the compiled project piece by piece only costs time.
+    std::mem::forget(c);
+    match result {
         Ok(r) => {
             eprintln!(
                 "schemac: {} file(s) written, {} unchanged, {} removed in {}",

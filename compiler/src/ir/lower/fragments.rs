@@ -147,6 +147,11 @@ impl Lowerer<'_> {
         deps: &mut BTreeSet<ObjRef>,
         allow_tables: bool,
     ) -> Option<(String, String)> {
+        // Built-in types recur thousands of times in large projects; their result
+        // depends only on the text.
+        if let Some(hit) = self.builtin_types.get(ty.value.as_str()) {
+            return Some(hit.clone());
+        }
         let l = loc(file, ty);
         // A project enum is named exactly as declared (any characters), optionally as an array.
         let mut raw = ty.value.trim();
@@ -176,7 +181,9 @@ impl Lowerer<'_> {
             }
         };
         if builtin(&t.base).is_some() {
-            return Some((t.display(), canonical(&t)));
+            let result = (t.display(), canonical(&t));
+            self.builtin_types.insert(ty.value.clone(), result.clone());
+            return Some(result);
         }
         let q = self.qualify(&t.base);
         match self.relations.get(&q) {

@@ -45,6 +45,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         fn_returns: BTreeMap::new(),
         table_index: BTreeMap::new(),
         fragments: std::collections::HashMap::new(),
+        builtin_types: std::collections::HashMap::new(),
     };
     if let Some((file, p)) = &src.project {
         l.project(*file, p);
@@ -130,6 +131,8 @@ struct Lowerer<'a> {
     /// Parsed SQL fragments by kind and text: the same fragment (`true`, `now()`,
     /// `owner_id = (select auth.uid())`) recurs thousands of times in large projects.
     fragments: std::collections::HashMap<(FragmentKind, String), Result<SqlRefs, SqlError>>,
+    /// Built-in column types by their text: (display, canonical).
+    builtin_types: std::collections::HashMap<String, (String, String)>,
 }
 
 fn loc<T>(file: FileId, v: &Sp<T>) -> Loc {
