@@ -143,32 +143,9 @@ impl Snapshot {
         ir
     }
 
-    /// An IR holding this state (one synthetic domain), for ordering and emitting.
+    /// An IR holding a copy of this state (one synthetic domain).
     pub fn to_ir(&self) -> Ir {
-        let mut ir = Ir::default();
-        ir.project.default_schema = self.default_schema.clone();
-        ir.project.postgres = 15;
-        ir.domains.push(Domain {
-            name: "snapshot".into(),
-            loc: Loc::default(),
-            file: Default::default(),
-            prefix: None,
-            description: None,
-            depends_on: None,
-        });
-        // One synthetic domain for every object.
-        let d = DomainId(0);
-        ir.enums = self.enums.clone();
-        ir.tables = self.tables.clone();
-        ir.views = self.views.clone();
-        ir.functions = self.functions.clone();
-        ir.raws = self.raws.clone();
-        ir.enums.iter_mut().for_each(|x| x.domain = d);
-        ir.tables.iter_mut().for_each(|x| x.domain = d);
-        ir.views.iter_mut().for_each(|x| x.domain = d);
-        ir.functions.iter_mut().for_each(|x| x.domain = d);
-        ir.raws.iter_mut().for_each(|x| x.domain = d);
-        ir
+        self.clone().into_ir()
     }
 }
 

@@ -29,11 +29,7 @@ pub fn compare(ir: &Ir, db: &TestDb) -> Vec<String> {
         .chain(ir.enums.iter().map(|e| e.name.schema.clone()))
         .chain(std::iter::once(ir.project.default_schema.clone()))
         .collect();
-    let in_list = schemas
-        .iter()
-        .map(|s| format!("'{}'", s.replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(",");
+    let in_list = sql_list(&schemas);
 
     // Tables and RLS.
     let rows = db.query(&format!(
@@ -433,11 +429,7 @@ pub fn leftovers(ir: &Ir, db: &TestDb) -> Vec<String> {
         .map(|t| t.name.schema.clone())
         .chain(std::iter::once(ir.project.default_schema.clone()))
         .collect();
-    let in_list = schemas
-        .iter()
-        .map(|s| format!("'{}'", s.replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(",");
+    let in_list = sql_list(&schemas);
     let mut out = db.query(&format!(
         "select 'relation ' || n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ({in_list}) \
          union all select 'type ' || n.nspname || '.' || t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace where n.nspname in ({in_list}) and t.typtype = 'e' \
@@ -448,4 +440,13 @@ pub fn leftovers(ir: &Ir, db: &TestDb) -> Vec<String> {
     ));
     out.extend(extra);
     out
+}
+
+/// `'a','b'`: schema names as an SQL list of literals.
+fn sql_list(names: &BTreeSet<String>) -> String {
+    names
+        .iter()
+        .map(|s| format!("'{}'", s.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(",")
 }

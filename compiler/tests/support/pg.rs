@@ -200,24 +200,25 @@ impl Server {
         }
     }
 
+    /// What `-d` takes for a database: a URL from `DATABASE_URL`, or a conninfo string
+    /// for the throwaway cluster.
+    fn connection(&self, db: &str) -> String {
+        match &self.url {
+            Some(url) => Self::url_for(url, db),
+            None => self
+                .conn
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .chain(std::iter::once(format!("dbname={db}")))
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
     fn psql_base(&self, db: &str) -> Command {
         let mut c = Command::new("psql");
         c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "--no-psqlrc"]);
-        match &self.url {
-            Some(url) => {
-                c.arg("-d").arg(Self::url_for(url, db));
-            }
-            None => {
-                let conninfo = self
-                    .conn
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .chain(std::iter::once(format!("dbname={db}")))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                c.arg("-d").arg(conninfo);
-            }
-        }
+        c.arg("-d").arg(self.connection(db));
         c.env("PGCONNECT_TIMEOUT", "10");
         c.stdin(Stdio::null());
         c
@@ -280,21 +281,7 @@ impl Server {
         for s in schemas {
             c.arg("-n").arg(s);
         }
-        match &self.url {
-            Some(url) => {
-                c.arg("-d").arg(Self::url_for(url, db));
-            }
-            None => {
-                let conninfo = self
-                    .conn
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .chain(std::iter::once(format!("dbname={db}")))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                c.arg("-d").arg(conninfo);
-            }
-        }
+        c.arg("-d").arg(self.connection(db));
         let out = c
             .output()
             .unwrap_or_else(|e| panic!("cannot run pg_dump: {e}"));
