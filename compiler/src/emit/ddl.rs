@@ -6,7 +6,7 @@ use sea_query::{
     Index as SqIndex, IndexType, PostgresQueryBuilder, Table as SqTable,
 };
 
-use super::quote::{quote_ident, quote_literal, quote_qname, quote_role};
+use super::quote::{push_ident, push_qname, quote_ident, quote_literal, quote_qname, quote_role};
 use crate::ir::{
     Deferrable, Enum, FkAction, ForeignKey, Function, Grant, Identity, Index, IndexKey, Policy,
     QName, Raw, Table, Trigger, View,
@@ -47,28 +47,21 @@ pub fn drop_enum(e: &Enum) -> String {
 }
 
 fn fk_clause(fk: &ForeignKey) -> String {
-    let cols = fk
-        .columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let tcols = fk
-        .target_columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut s = format!(
-        "CONSTRAINT {} FOREIGN KEY ({cols}) REFERENCES {} ({tcols})",
-        quote_ident(&fk.name),
-        quote_qname(&fk.target)
-    );
+    let mut s = String::with_capacity(96);
+    s.push_str("CONSTRAINT ");
+    push_ident(&mut s, &fk.name);
+    s.push_str(" FOREIGN KEY (");
+    push_column_list(&mut s, &fk.columns);
+    s.push_str(") REFERENCES ");
+    push_qname(&mut s, &fk.target);
+    s.push_str(" (");
+    push_column_list(&mut s, &fk.target_columns);
+    s.push(')');
     if fk.on_delete != FkAction::NoAction {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+        s.extend([" ON DELETE ", fk.on_delete.sql()]);
     }
     if fk.on_update != FkAction::NoAction {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+        s.extend([" ON UPDATE ", fk.on_update.sql()]);
     }
     s.push_str(deferrable_sql(fk.deferrable));
     s
@@ -83,17 +76,33 @@ fn deferrable_sql(d: Option<Deferrable>) -> &'static str {
 }
 
 fn column_list(cols: &[String]) -> String {
-    cols.iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    push_column_list(&mut out, cols);
+    out
+}
+
+fn push_column_list(out: &mut String, cols: &[String]) {
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_ident(out, c);
+    }
 }
 
 /// One column as written in `CREATE TABLE` and `ADD COLUMN`.
 pub fn column_def(c: &crate::ir::Column) -> String {
-    let mut l = format!("{} {}", quote_ident(&c.name), c.ty);
+    let mut l = String::new();
+    push_column_def(&mut l, c);
+    l
+}
+
+fn push_column_def(l: &mut String, c: &crate::ir::Column) {
+    push_ident(l, &c.name);
+    l.push(' ');
+    l.push_str(&c.ty);
     if let Some(g) = &c.generated {
-        l.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
+        l.extend([" GENERATED ALWAYS AS (", g.as_str(), ") STORED"]);
     }
     match c.identity {
         Some(Identity::Always) => l.push_str(" GENERATED ALWAYS AS IDENTITY"),
@@ -104,9 +113,9 @@ pub fn column_def(c: &crate::ir::Column) -> String {
         l.push_str(" NOT NULL");
     }
     if let Some(d) = &c.default {
-        l.push_str(&format!(" DEFAULT {d}"));
+        l.push_str(" DEFAULT ");
+        l.push_str(d);
     }
-    l
 }
 
 pub fn primary_key_clause(pk: &crate::ir::PrimaryKey) -> String {
@@ -145,27 +154,42 @@ pub fn foreign_key_clause(fk: &ForeignKey) -> String {
 /// `CREATE TABLE` laid out for review: one column or constraint per line. Foreign keys
 /// in `deferred` are left out (they are added later by [`add_foreign_key`]).
 pub fn create_table(t: &Table, deferred: &dyn Fn(usize) -> bool) -> String {
-    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
+    let mut out = String::with_capacity(64 + 48 * (t.columns.len() + t.foreign_keys.len()));
+    out.push_str("CREATE TABLE ");
+    push_qname(&mut out, &t.name);
+    out.push_str(" (\n");
+    let mut first = true;
+    let mut line = |out: &mut String| {
+        if !first {
+            out.push_str(",\n");
+        }
+        first = false;
+        out.push_str(INDENT);
+    };
+    for c in &t.columns {
+        line(&mut out);
+        push_column_def(&mut out, c);
+    }
     if let Some(pk) = &t.primary_key {
-        lines.push(primary_key_clause(pk));
+        line(&mut out);
+        out.push_str(&primary_key_clause(pk));
     }
     for u in &t.uniques {
-        lines.push(unique_clause(u));
+        line(&mut out);
+        out.push_str(&unique_clause(u));
     }
     for c in &t.checks {
-        lines.push(check_clause(c));
+        line(&mut out);
+        out.push_str(&check_clause(c));
     }
     for (k, fk) in t.foreign_keys.iter().enumerate() {
         if !deferred(k) {
-            lines.push(fk_clause(fk));
+            line(&mut out);
+            out.push_str(&fk_clause(fk));
         }
     }
-    let body = lines
-        .iter()
-        .map(|l| format!("{INDENT}{l}"))
-        .collect::<Vec<_>>()
-        .join(",\n");
-    format!("CREATE TABLE {} (\n{body}\n);", quote_qname(&t.name))
+    out.push_str("\n);");
+    out
 }
 
 /// Everything that belongs to a table once it exists: indexes, RLS, grants, comments.

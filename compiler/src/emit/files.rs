@@ -145,7 +145,9 @@ fn header(title: &str, ir: &Ir, files: &[String], what: &str) -> String {
 }
 
 fn section(out: &mut String, heading: &str, stmts: &[String]) {
-    out.push_str(&format!("\n-- {}\n", comment_text(heading)));
+    out.push_str("\n-- ");
+    out.push_str(&comment_text(heading));
+    out.push('\n');
     for s in stmts {
         if let Some(rule) = squawk_ignore(s) {
             out.push_str("-- squawk-ignore ");
@@ -189,29 +191,38 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
             )],
         );
     }
-    // Each node's SQL is rendered once and used by schema.sql, its domain's file and
-    // (the heading) its rollback.
-    let rendered: BTreeMap<Node, (String, Vec<String>)> = plan
+    // Each node's section (heading and statements) is rendered once and used by
+    // schema.sql and its domain's file; the heading also titles its rollback.
+    let rendered: Vec<(String, String)> = plan
         .order
         .iter()
-        .map(|&n| (n, create_node(ir, plan, n)))
+        .map(|&n| {
+            let (heading, stmts) = create_node(ir, plan, n);
+            let mut text = String::with_capacity(
+                stmts.iter().map(|x| x.len() + 1).sum::<usize>() + heading.len() + 8,
+            );
+            section(&mut text, &heading, &stmts);
+            (heading, text)
+        })
         .collect();
-    for node in &plan.order {
-        let (heading, stmts) = &rendered[node];
-        section(&mut s, heading, stmts);
+    s.reserve(rendered.iter().map(|r| r.1.len()).sum::<usize>() + 16);
+    for (_, text) in &rendered {
+        s.push_str(text);
     }
     s.push_str("\nCOMMIT;\n");
     out.files.insert("schema.sql".into(), s);
 
     // Per-domain files, numbered in domain dependency order.
-    let mut by_domain: BTreeMap<crate::ir::DomainId, Vec<Node>> = BTreeMap::new();
-    for &n in &plan.order {
-        by_domain.entry(Plan::domain_of(ir, n)).or_default().push(n);
+    // Positions in `plan.order` (and `rendered`) of each domain's nodes.
+    let mut by_domain: BTreeMap<crate::ir::DomainId, Vec<usize>> = BTreeMap::new();
+    for (i, &n) in plan.order.iter().enumerate() {
+        by_domain.entry(Plan::domain_of(ir, n)).or_default().push(i);
     }
     let mut created_schemas: BTreeSet<String> = BTreeSet::new();
     for (n, &d) in plan.domain_order.iter().enumerate() {
         let domain = ir.domain(d);
-        let nodes: Vec<Node> = by_domain.remove(&d).unwrap_or_default();
+        let positions: Vec<usize> = by_domain.remove(&d).unwrap_or_default();
+        let nodes: Vec<Node> = positions.iter().map(|&i| plan.order[i]).collect();
         let file = sources.get(domain.file).path.clone();
         let deps = domain_deps(ir, plan, d);
         let after = if deps.is_empty() {
@@ -242,9 +253,15 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
                 )],
             );
         }
-        for node in &nodes {
-            let (heading, stmts) = &rendered[node];
-            section(&mut f, heading, stmts);
+        f.reserve(
+            positions
+                .iter()
+                .map(|&i| rendered[i].1.len())
+                .sum::<usize>()
+                + 16,
+        );
+        for &i in &positions {
+            f.push_str(&rendered[i].1);
         }
         f.push_str("\nCOMMIT;\n");
         out.files.insert(format!("{stem}.sql"), f);
@@ -254,9 +271,9 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
             r.push_str("-- WARNING: dropping tables deletes their rows.\n");
         }
         r.push_str(&begin(ir));
-        for &node in nodes.iter().rev() {
-            if let Some(stmt) = drop_node(ir, node) {
-                let (heading, _) = &rendered[&node];
+        for &i in positions.iter().rev() {
+            if let Some(stmt) = drop_node(ir, plan.order[i]) {
+                let heading = &rendered[i].0;
                 section(&mut r, &format!("undo {heading}"), &[stmt]);
             }
         }

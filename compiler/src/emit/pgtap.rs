@@ -1,71 +1,14 @@
 //! `generated/tests/`: pgTAP tests derived from the IR, for users to run against
 //! their own database with `pg_prove` or `supabase test db`.
 
-use std::fmt::{self, Display, Write};
+use std::fmt::Write;
 
 use super::quote::{comment_text, quote_qname};
 use crate::ir::types::{canonical, format_type_name, parse_type};
 use crate::ir::{DomainId, Ir, PolicyCommand};
 
-/// A string literal, written without an intermediate allocation.
-struct Lit<'a>(&'a str);
-
-impl Display for Lit<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char('\'')?;
-        for part in self.0.split('\'').enumerate() {
-            if part.0 > 0 {
-                f.write_str("''")?;
-            }
-            f.write_str(part.1)?;
-        }
-        f.write_char('\'')
-    }
-}
-
-/// A string literal of formatted text, escaped as it is written.
-struct LitFmt<'a>(fmt::Arguments<'a>);
-
-impl Display for LitFmt<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Escape<'a, 'b>(&'a mut fmt::Formatter<'b>);
-        impl Write for Escape<'_, '_> {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                for (i, part) in s.split('\'').enumerate() {
-                    if i > 0 {
-                        self.0.write_str("''")?;
-                    }
-                    self.0.write_str(part)?;
-                }
-                Ok(())
-            }
-        }
-        f.write_char('\'')?;
-        Escape(f).write_fmt(self.0)?;
-        f.write_char('\'')
-    }
-}
-
-/// `ARRAY['a', 'b']` (typed `name[]` when empty).
-struct Array<'a, S: AsRef<str>>(&'a [S]);
-
-impl<S: AsRef<str>> Display for Array<'_, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("ARRAY[]::name[]");
-        }
-        f.write_str("ARRAY[")?;
-        for (i, item) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{}", Lit(item.as_ref()))?;
-        }
-        f.write_char(']')
-    }
-}
-
-/// Test lines written straight into one buffer (thousands of tables make many).
+/// Test lines written straight into one buffer, without the formatting machinery:
+/// thousands of tables make hundreds of thousands of literals.
 #[derive(Default)]
 struct Lines {
     text: String,
@@ -73,10 +16,72 @@ struct Lines {
 }
 
 impl Lines {
-    fn line(&mut self, args: fmt::Arguments<'_>) {
-        let _ = self.text.write_fmt(args);
-        self.text.push('\n');
+    fn raw(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Text escaped for the inside of a string literal.
+    fn escaped(&mut self, s: &str) -> &mut Self {
+        if s.contains('\'') {
+            self.text.push_str(&s.replace('\'', "''"));
+        } else {
+            self.text.push_str(s);
+        }
+        self
+    }
+
+    /// `'text'`.
+    fn lit(&mut self, s: &str) -> &mut Self {
+        self.text.push('\'');
+        self.escaped(s);
+        self.text.push('\'');
+        self
+    }
+
+    /// One literal made of several parts, each escaped.
+    fn msg(&mut self, parts: &[&str]) -> &mut Self {
+        self.text.push('\'');
+        for p in parts {
+            self.escaped(p);
+        }
+        self.text.push('\'');
+        self
+    }
+
+    /// `ARRAY['a', 'b']` (typed `name[]` when empty).
+    fn array<S: AsRef<str>>(&mut self, items: &[S]) -> &mut Self {
+        if items.is_empty() {
+            return self.raw("ARRAY[]::name[]");
+        }
+        self.raw("ARRAY[");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.raw(", ");
+            }
+            self.lit(item.as_ref());
+        }
+        self.raw("]")
+    }
+
+    /// `SELECT fn('schema', 'name', ` — the start of most test lines.
+    fn call(&mut self, func: &str, schema: &str, name: &str) -> &mut Self {
+        self.raw("SELECT ").raw(func).raw("(");
+        self.lit(schema).raw(", ").lit(name).raw(", ")
+    }
+
+    /// Ends a line: `);` and a line break.
+    fn end(&mut self) {
+        self.text.push_str(");\n");
         self.count += 1;
+    }
+}
+
+fn bool_sql(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
     }
 }
 
@@ -85,123 +90,121 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
     let mut t = Lines::default();
     let ds = &ir.project.default_schema;
     for table in ir.tables.iter().filter(|x| x.domain == domain) {
-        let (s, n, tn) = (
-            Lit(&table.name.schema),
-            Lit(&table.name.name),
-            &table.name.name,
-        );
-        t.line(format_args!(
-            "SELECT has_table({s}, {n}, {});",
-            LitFmt(format_args!(
-                "table {} exists",
-                comment_text(&table.name.to_string())
-            ))
-        ));
+        let (s, n) = (table.name.schema.as_str(), table.name.name.as_str());
+        let qualified = table.name.to_string();
+        let display = comment_text(&qualified);
+        t.call("has_table", s, n)
+            .msg(&["table ", &display, " exists"])
+            .end();
         for c in &table.columns {
             let ty = format_type_name(&c.canonical_ty, ds);
-            let cn = &c.name;
-            t.line(format_args!(
-                "SELECT col_type_is({s}, {n}, {}, {}, {});",
-                Lit(cn),
-                Lit(&ty),
-                LitFmt(format_args!("{tn}.{cn} is {ty}"))
-            ));
+            let cn = c.name.as_str();
+            t.call("col_type_is", s, n)
+                .lit(cn)
+                .raw(", ")
+                .lit(&ty)
+                .raw(", ")
+                .msg(&[n, ".", cn, " is ", &ty])
+                .end();
             if c.not_null {
-                t.line(format_args!(
-                    "SELECT col_not_null({s}, {n}, {}, {});",
-                    Lit(cn),
-                    LitFmt(format_args!("{tn}.{cn} is NOT NULL"))
-                ));
+                t.call("col_not_null", s, n)
+                    .lit(cn)
+                    .raw(", ")
+                    .msg(&[n, ".", cn, " is NOT NULL"])
+                    .end();
             } else {
-                t.line(format_args!(
-                    "SELECT col_is_null({s}, {n}, {}, {});",
-                    Lit(cn),
-                    LitFmt(format_args!("{tn}.{cn} is nullable"))
-                ));
+                t.call("col_is_null", s, n)
+                    .lit(cn)
+                    .raw(", ")
+                    .msg(&[n, ".", cn, " is nullable"])
+                    .end();
             }
         }
         if let Some(pk) = &table.primary_key {
-            t.line(format_args!(
-                "SELECT col_is_pk({s}, {n}, {}, {});",
-                Array(&pk.columns),
-                LitFmt(format_args!(
-                    "{tn} has primary key ({})",
-                    pk.columns.join(", ")
-                ))
-            ));
+            t.call("col_is_pk", s, n)
+                .array(&pk.columns)
+                .raw(", ")
+                .msg(&[n, " has primary key (", &pk.columns.join(", "), ")"])
+                .end();
         }
         for fk in &table.foreign_keys {
-            let what = format!(
-                "{tn}({}) references {}({})",
-                fk.columns.join(", "),
-                fk.target.name,
-                fk.target_columns.join(", ")
-            );
-            t.line(format_args!(
-                "SELECT fk_ok({s}, {n}, {}, {}, {}, {}, {});",
-                Array(&fk.columns),
-                Lit(&fk.target.schema),
-                Lit(&fk.target.name),
-                Array(&fk.target_columns),
-                Lit(&what)
-            ));
+            t.call("fk_ok", s, n)
+                .array(&fk.columns)
+                .raw(", ")
+                .lit(&fk.target.schema)
+                .raw(", ")
+                .lit(&fk.target.name)
+                .raw(", ")
+                .array(&fk.target_columns)
+                .raw(", ")
+                .msg(&[
+                    n,
+                    "(",
+                    &fk.columns.join(", "),
+                    ") references ",
+                    &fk.target.name,
+                    "(",
+                    &fk.target_columns.join(", "),
+                    ")",
+                ])
+                .end();
         }
         let state = if table.rls { "enabled" } else { "disabled" };
-        t.line(format_args!(
-            "SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = {}::regclass), {}, {});",
-            Lit(&quote_qname(&table.name)),
-            table.rls,
-            LitFmt(format_args!("row-level security is {state} on {tn}"))
-        ));
+        t.raw("SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = ")
+            .lit(&quote_qname(&table.name))
+            .raw("::regclass), ")
+            .raw(bool_sql(table.rls))
+            .raw(", ")
+            .msg(&["row-level security is ", state, " on ", n])
+            .end();
         let names: Vec<&str> = table.policies.iter().map(|p| p.name.as_str()).collect();
-        t.line(format_args!(
-            "SELECT policies_are({s}, {n}, {}, {});",
-            Array(&names),
-            LitFmt(format_args!("{tn} has exactly its declared policies"))
-        ));
+        t.call("policies_are", s, n)
+            .array(&names)
+            .raw(", ")
+            .msg(&[n, " has exactly its declared policies"])
+            .end();
         for p in &table.policies {
             let cmd = match p.command {
                 PolicyCommand::All => "ALL",
                 other => other.sql(),
             };
-            let pn = &p.name;
-            t.line(format_args!(
-                "SELECT policy_cmd_is({s}, {n}, {}, {}, {});",
-                Lit(pn),
-                Lit(cmd),
-                LitFmt(format_args!("policy {pn} is for {cmd}"))
-            ));
+            let pn = p.name.as_str();
+            t.call("policy_cmd_is", s, n)
+                .lit(pn)
+                .raw(", ")
+                .lit(cmd)
+                .raw(", ")
+                .msg(&["policy ", pn, " is for ", cmd])
+                .end();
             let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
             if roles.is_empty() {
                 roles.push("public");
             }
-            t.line(format_args!(
-                "SELECT policy_roles_are({s}, {n}, {}, {}, {});",
-                Lit(pn),
-                Array(&roles),
-                LitFmt(format_args!("policy {pn} applies to {}", roles.join(", ")))
-            ));
+            t.call("policy_roles_are", s, n)
+                .lit(pn)
+                .raw(", ")
+                .array(&roles)
+                .raw(", ")
+                .msg(&["policy ", pn, " applies to ", &roles.join(", ")])
+                .end();
         }
     }
     for v in ir.views.iter().filter(|x| x.domain == domain) {
-        let (s, n, vn) = (Lit(&v.name.schema), Lit(&v.name.name), &v.name.name);
+        let (s, n) = (v.name.schema.as_str(), v.name.name.as_str());
         if v.materialized {
-            t.line(format_args!(
-                "SELECT has_materialized_view({s}, {n}, {});",
-                LitFmt(format_args!("materialized view {vn} exists"))
-            ));
+            t.call("has_materialized_view", s, n)
+                .msg(&["materialized view ", n, " exists"])
+                .end();
         } else {
-            t.line(format_args!(
-                "SELECT has_view({s}, {n}, {});",
-                LitFmt(format_args!("view {vn} exists"))
-            ));
+            t.call("has_view", s, n).msg(&["view ", n, " exists"]).end();
             let is = if v.security_invoker { "is" } else { "is not" };
-            t.line(format_args!(
-                "SELECT is((SELECT coalesce('security_invoker=true' = ANY(reloptions), false) FROM pg_catalog.pg_class WHERE oid = {}::regclass), {}, {});",
-                Lit(&quote_qname(&v.name)),
-                v.security_invoker,
-                LitFmt(format_args!("view {vn} {is} security_invoker"))
-            ));
+            t.raw("SELECT is((SELECT coalesce('security_invoker=true' = ANY(reloptions), false) FROM pg_catalog.pg_class WHERE oid = ")
+                .lit(&quote_qname(&v.name))
+                .raw("::regclass), ")
+                .raw(bool_sql(v.security_invoker))
+                .raw(", ")
+                .msg(&["view ", n, " ", is, " security_invoker"])
+                .end();
         }
     }
     for f in ir.functions.iter().filter(|x| x.domain == domain) {
@@ -215,18 +218,18 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 format_type_name(&canon, ds)
             })
             .collect();
-        let (s, n, fname) = (Lit(&f.name.schema), Lit(&f.name.name), &f.name.name);
-        t.line(format_args!(
-            "SELECT has_function({s}, {n}, {}, {});",
-            Array(&args),
-            LitFmt(format_args!("function {fname} exists"))
-        ));
+        let (s, n) = (f.name.schema.as_str(), f.name.name.as_str());
+        t.call("has_function", s, n)
+            .array(&args)
+            .raw(", ")
+            .msg(&["function ", n, " exists"])
+            .end();
         if f.security_definer {
-            t.line(format_args!(
-                "SELECT is_definer({s}, {n}, {}, {});",
-                Array(&args),
-                LitFmt(format_args!("function {fname} is security definer"))
-            ));
+            t.call("is_definer", s, n)
+                .array(&args)
+                .raw(", ")
+                .msg(&["function ", n, " is security definer"])
+                .end();
         }
     }
     let mut out = String::with_capacity(t.text.len() + 512);

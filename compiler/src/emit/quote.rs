@@ -6,20 +6,33 @@ use crate::ir::QName;
 /// same rule sea-query applies to the identifiers it is given, so both emitters agree.
 pub fn quote_ident(name: &str) -> String {
     let mut s = String::with_capacity(name.len() + 2);
-    s.push('"');
-    for c in name.chars() {
-        if c == '"' {
-            s.push('"');
-        }
-        s.push(c);
-    }
-    s.push('"');
+    push_ident(&mut s, name);
     s
+}
+
+/// [`quote_ident`], appended to `out`.
+pub fn push_ident(out: &mut String, name: &str) {
+    out.push('"');
+    if name.contains('"') {
+        out.push_str(&name.replace('"', "\"\""));
+    } else {
+        out.push_str(name);
+    }
+    out.push('"');
 }
 
 /// `"schema"."name"`.
 pub fn quote_qname(q: &QName) -> String {
-    format!("{}.{}", quote_ident(&q.schema), quote_ident(&q.name))
+    let mut s = String::with_capacity(q.schema.len() + q.name.len() + 5);
+    push_qname(&mut s, q);
+    s
+}
+
+/// [`quote_qname`], appended to `out`.
+pub fn push_qname(out: &mut String, q: &QName) {
+    push_ident(out, &q.schema);
+    out.push('.');
+    push_ident(out, &q.name);
 }
 
 /// A string literal (`standard_conforming_strings` is on since PostgreSQL 9.1).
@@ -37,8 +50,12 @@ pub fn quote_role(role: &str) -> String {
 }
 
 /// Text safe inside a `--` comment (no line breaks).
-pub fn comment_text(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
+pub fn comment_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        text.replace(['\n', '\r'], " ").into()
+    } else {
+        text.into()
+    }
 }
 
 /// The squawk rule a generated statement knowingly breaks, as a `-- squawk-ignore`

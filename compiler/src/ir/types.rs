@@ -165,31 +165,36 @@ pub fn canonical(t: &TypeName) -> String {
 /// `col_type_is` report): `timestamptz` is `timestamp with time zone`, types in the
 /// default schema are unqualified.
 pub fn format_type_name(canonical: &str, default_schema: &str) -> String {
-    let mut base = canonical.to_string();
+    let mut base = canonical;
     let mut arrays = 0;
     while let Some(x) = base.strip_suffix("[]") {
-        base = x.to_string();
+        base = x;
         arrays += 1;
     }
     let (name, mods) = match base.find('(') {
-        Some(i) => (base[..i].to_string(), base[i..].to_string()),
-        None => (base.clone(), String::new()),
+        Some(i) => (&base[..i], &base[i..]),
+        None => (base, ""),
     };
-    let name = match name.as_str() {
-        "timestamptz" => format!("timestamp{mods} with time zone"),
-        "timestamp" => format!("timestamp{mods} without time zone"),
-        "timetz" => format!("time{mods} with time zone"),
-        "time" => format!("time{mods} without time zone"),
-        "varbit" => format!("bit varying{mods}"),
-        "character" if mods.is_empty() => "character(1)".to_string(),
+    let mut out = String::with_capacity(canonical.len() + 16);
+    match name {
+        "timestamptz" => out.extend(["timestamp", mods, " with time zone"]),
+        "timestamp" => out.extend(["timestamp", mods, " without time zone"]),
+        "timetz" => out.extend(["time", mods, " with time zone"]),
+        "time" => out.extend(["time", mods, " without time zone"]),
+        "varbit" => out.extend(["bit varying", mods]),
+        "character" if mods.is_empty() => out.push_str("character(1)"),
         other => {
             let other = other
-                .strip_prefix(&format!("{default_schema}."))
+                .strip_prefix(default_schema)
+                .and_then(|rest| rest.strip_prefix('.'))
                 .unwrap_or(other);
-            format!("{other}{mods}")
+            out.extend([other, mods]);
         }
-    };
-    format!("{name}{}", "[]".repeat(arrays))
+    }
+    for _ in 0..arrays {
+        out.push_str("[]");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -114,22 +114,30 @@ fn describe(ir: &Ir, node: Node) -> (String, Loc) {
 }
 
 fn sort_name(ir: &Ir, node: Node) -> String {
+    let qualified = |q: &crate::ir::QName, member: Option<&str>| {
+        let mut s = String::with_capacity(q.schema.len() + q.name.len() + 34);
+        s.extend([q.schema.as_str(), ".", q.name.as_str()]);
+        if let Some(m) = member {
+            s.extend([".", m]);
+        }
+        s
+    };
     match node {
-        Node::Enum(i) => ir.enums[i].name.to_string(),
-        Node::Table(i) => ir.tables[i].name.to_string(),
-        Node::Function(i) => ir.functions[i].name.to_string(),
-        Node::View(i) => ir.views[i].name.to_string(),
-        Node::DeferredFk { table, fk } => format!(
-            "{}.{}",
-            ir.tables[table].name, ir.tables[table].foreign_keys[fk].name
+        Node::Enum(i) => qualified(&ir.enums[i].name, None),
+        Node::Table(i) => qualified(&ir.tables[i].name, None),
+        Node::Function(i) => qualified(&ir.functions[i].name, None),
+        Node::View(i) => qualified(&ir.views[i].name, None),
+        Node::DeferredFk { table, fk } => qualified(
+            &ir.tables[table].name,
+            Some(&ir.tables[table].foreign_keys[fk].name),
         ),
-        Node::Trigger { table, trigger } => format!(
-            "{}.{}",
-            ir.tables[table].name, ir.tables[table].triggers[trigger].name
+        Node::Trigger { table, trigger } => qualified(
+            &ir.tables[table].name,
+            Some(&ir.tables[table].triggers[trigger].name),
         ),
-        Node::Policy { table, policy } => format!(
-            "{}.{}",
-            ir.tables[table].name, ir.tables[table].policies[policy].name
+        Node::Policy { table, policy } => qualified(
+            &ir.tables[table].name,
+            Some(&ir.tables[table].policies[policy].name),
         ),
         Node::Raw(i) => ir.raws[i].name.clone(),
     }
@@ -290,7 +298,8 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
         graph.add_edge(index[a], index[b], ());
     }
 
-    let order = kahn(&graph, |n| (n.rank(), sort_name(ir, n)));
+    // Nodes were added in (rank, name) order, so a node's index is its tie-break key.
+    let order = kahn(&graph);
     if order.len() < graph.node_count() {
         report_cycles(ir, &graph, &order, diags);
         return None;
@@ -305,18 +314,19 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
 }
 
 /// Kahn's algorithm with a priority queue, so the order is the same on every run.
-fn kahn<K: Ord>(graph: &DiGraph<Node, ()>, key: impl Fn(Node) -> K) -> Vec<Node> {
+/// Among ready nodes the one with the lowest index goes first.
+fn kahn(graph: &DiGraph<Node, ()>) -> Vec<Node> {
     let mut indegree: Vec<usize> = graph
         .node_indices()
         .map(|n| graph.neighbors_directed(n, petgraph::Incoming).count())
         .collect();
-    let mut ready: BinaryHeap<Reverse<(K, NodeIndex)>> = graph
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> = graph
         .node_indices()
         .filter(|n| indegree[n.index()] == 0)
-        .map(|n| Reverse((key(graph[n]), n)))
+        .map(Reverse)
         .collect();
     let mut out = Vec::with_capacity(graph.node_count());
-    while let Some(Reverse((_, n))) = ready.pop() {
+    while let Some(Reverse(n)) = ready.pop() {
         out.push(graph[n]);
         let mut next: Vec<NodeIndex> = graph.neighbors_directed(n, petgraph::Outgoing).collect();
         next.sort();
@@ -324,7 +334,7 @@ fn kahn<K: Ord>(graph: &DiGraph<Node, ()>, key: impl Fn(Node) -> K) -> Vec<Node>
         for m in next {
             indegree[m.index()] -= 1;
             if indegree[m.index()] == 0 {
-                ready.push(Reverse((key(graph[m]), m)));
+                ready.push(Reverse(m));
             }
         }
     }

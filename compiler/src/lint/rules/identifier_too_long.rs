@@ -29,7 +29,14 @@ use crate::lint::{Finding, Subject};
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     for (i, t) in ir.tables.iter().enumerate() {
         for c in &t.columns {
-            let serial = parse_type(&c.ty).is_ok_and(|ty| matches!(ty.base.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"));
+            // Cheap filter first: only a type spelled with "serial" can be one.
+            let maybe_serial = c
+                .ty
+                .as_bytes()
+                .windows(6)
+                .any(|w| w.eq_ignore_ascii_case(b"serial"));
+            let serial = maybe_serial
+                && parse_type(&c.ty).is_ok_and(|ty| matches!(ty.base.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"));
             if c.identity.is_none() && !serial {
                 continue;
             }
