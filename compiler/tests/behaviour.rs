@@ -23,6 +23,21 @@ fn platform() -> TestDb {
     db
 }
 
+/// The platform with rows in every table (`platform_every_table.sql`): owned by Ann,
+/// by Bob, by nobody, and crossing owners, so each policy admits some rows and refuses
+/// others.
+fn platform_every_table() -> TestDb {
+    let db = platform();
+    let rows = support::repo_root().join("compiler/tests/fixtures/data/platform_every_table.sql");
+    db.exec(&std::fs::read_to_string(rows).unwrap()).unwrap();
+    let empty = db.query_one(
+        "SELECT count(*) FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace \
+         AND (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM public.%I', c.relname), false, true, '')))[1]::text::int < 2",
+    );
+    assert_eq!(empty, "0", "every table needs at least two fixture rows");
+    db
+}
+
 /// Runs `sql` as a role (and user) the way PostgREST does; returns the output lines
 /// that start with `=` (results) or the error.
 fn as_role(db: &TestDb, role: &str, sub: Option<&str>, sql: &str) -> Result<String, String> {
@@ -192,7 +207,7 @@ fn anon_sees_no_private_rows() {
 #[test]
 fn every_table_shows_exactly_the_rows_its_policies_admit() {
     use schemac::ir::PolicyCommand;
-    let db = platform();
+    let db = platform_every_table();
     let c = support::compile_ok(&support::repo_root().join("schemas"));
     let ir = c.ir.as_ref().unwrap();
     let callers = [
@@ -290,4 +305,105 @@ fn every_table_shows_exactly_the_rows_its_policies_admit() {
         checked_rows > 5,
         "the fixture rows must make some policies admit rows ({checked_rows})"
     );
+}
+
+/// For every table and every caller (anon; authenticated as Ann; as Bob), each row's
+/// UPDATE, DELETE and re-INSERT has exactly the outcome the table's policies and
+/// grants say (see `support::rls`): updated or filtered out, deleted or not,
+/// inserted or refused by WITH CHECK, or refused for lack of privileges.
+#[test]
+fn every_table_writes_exactly_as_its_policies_say() {
+    use support::rls::{check_writes, Caller, Target};
+    let db = platform_every_table();
+    let c = support::compile_ok(&support::repo_root().join("schemas"));
+    let ir = c.ir.as_ref().unwrap();
+    let callers = [
+        Caller {
+            role: "anon",
+            sub: None,
+        },
+        Caller {
+            role: "authenticated",
+            sub: Some(ANN),
+        },
+        Caller {
+            role: "authenticated",
+            sub: Some(BOB),
+        },
+    ];
+    let mut mismatches = Vec::new();
+    let mut tally = std::collections::BTreeMap::<String, usize>::new();
+    for t in &ir.tables {
+        for caller in callers {
+            for (cmd, o) in check_writes(&db, &Target::table(t), caller) {
+                if o.expected != o.actual {
+                    mismatches.push(format!(
+                        "{} {cmd} as {} {:?}:\n    policies say {}\n    PostgreSQL did  {}",
+                        t.name, caller.role, caller.sub, o.expected, o.actual
+                    ));
+                }
+                for r in o.actual.split_whitespace() {
+                    let verdict = r.split_once(':').map_or(r, |x| x.1);
+                    *tally.entry(format!("{cmd} {verdict}")).or_default() += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatch(es):\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    eprintln!("outcomes checked: {tally:?}");
+    // The fixture must exercise each kind of outcome, or the comparison proves little.
+    for kind in [
+        "UPDATE 1",
+        "UPDATE 0",
+        "DELETE 1",
+        "DELETE 0",
+        "INSERT ok",
+        "INSERT rls",
+        "UPDATE denied",
+        "INSERT denied",
+    ] {
+        assert!(
+            tally.get(kind).copied().unwrap_or(0) > 0,
+            "no row had outcome {kind}: {tally:?}"
+        );
+    }
+}
+
+/// The write check is not blind: after the database's policy drifts from the TOML
+/// (Ann's WITH CHECK on `crm_leads` loosened to `true`), the comparison reports it.
+#[test]
+fn write_check_reports_a_policy_that_drifted_from_the_toml() {
+    use support::rls::{check_writes, Caller, Target};
+    let db = platform_every_table();
+    let c = support::compile_ok(&support::repo_root().join("schemas"));
+    let ir = c.ir.as_ref().unwrap();
+    let leads = ir
+        .tables
+        .iter()
+        .find(|t| t.name.name == "crm_leads")
+        .unwrap();
+    let bob = Caller {
+        role: "authenticated",
+        sub: Some(BOB),
+    };
+    let before = check_writes(&db, &Target::table(leads), bob);
+    assert!(
+        before.iter().all(|(_, o)| o.expected == o.actual),
+        "{before:?}"
+    );
+    db.exec("ALTER POLICY crm_leads_owner_all ON public.crm_leads USING (true) WITH CHECK (true);")
+        .unwrap();
+    let after = check_writes(&db, &Target::table(leads), bob);
+    for cmd in ["UPDATE", "DELETE", "INSERT"] {
+        let o = &after.iter().find(|(c, _)| *c == cmd).unwrap().1;
+        assert_ne!(
+            o.expected, o.actual,
+            "{cmd}: the drifted policy went unnoticed"
+        );
+    }
 }

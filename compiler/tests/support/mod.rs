@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod pg;
+pub mod rls;
 
 use std::path::{Path, PathBuf};
 
