@@ -185,10 +185,14 @@ impl Server {
     pub fn get() -> &'static Server {
         let s = SERVER.get_or_init(|| {
             let server = match std::env::var("DATABASE_URL") {
-                Ok(url) if !url.is_empty() => Ok(Server {
-                    conn: Vec::new(),
-                    url: Some(url),
-                }),
+                Ok(url) if !url.is_empty() => {
+                    let server = Server {
+                        conn: Vec::new(),
+                        url: Some(url),
+                    };
+                    server.clean_up_on_exit()?;
+                    Ok(server)
+                }
                 _ => start_cluster(),
             }?;
             server.prepare_template()?;
@@ -235,6 +239,31 @@ impl Server {
                 .unwrap_or_else(|| "postgres".into()),
             None => "postgres".into(),
         }
+    }
+
+    /// On your own server (`DATABASE_URL`): when this test process is gone, a watchdog
+    /// drops its template and any test database it left (a test killed before its
+    /// `Drop` ran). The throwaway cluster needs none: it is deleted whole.
+    fn clean_up_on_exit(&self) -> Result<(), String> {
+        let pid = std::process::id();
+        let admin = self.connection(&self.admin_db());
+        let sql = format!(
+            "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE);', datname) FROM pg_database \
+             WHERE datname = 'schemac_template_{pid}' OR datname LIKE 't\\_%\\_{pid}\\_%' \\gexec"
+        );
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; printf '%s\\n' \"$SCHEMAC_SQL\" | psql -X -q --no-psqlrc -d \"$SCHEMAC_ADMIN\" >/dev/null 2>&1"
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .env("SCHEMAC_SQL", sql)
+            .env("SCHEMAC_ADMIN", admin)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("cannot start the clean-up watchdog: {e}"))
     }
 
     fn prepare_template(&self) -> Result<(), String> {
