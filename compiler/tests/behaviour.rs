@@ -7,8 +7,7 @@ mod support;
 
 use support::pg::{Server, TestDb};
 
-const ANN: &str = "aaaaaaaa-0000-4000-8000-000000000001";
-const BOB: &str = "bbbbbbbb-0000-4000-8000-000000000002";
+use support::rls::{ANN, BOB};
 
 fn platform() -> TestDb {
     let root = support::repo_root();
@@ -210,50 +209,12 @@ fn every_table_shows_exactly_the_rows_its_policies_admit() {
     let db = platform_every_table();
     let c = support::compile_ok(&support::repo_root().join("schemas"));
     let ir = c.ir.as_ref().unwrap();
-    let callers = [
-        ("anon", None),
-        ("authenticated", Some(ANN)),
-        ("authenticated", Some(BOB)),
-    ];
     let mut checked_rows = 0;
     for t in &ir.tables {
         let tq = schemac::emit::quote_qname(&t.name);
-        for (role, sub) in callers {
-            let applies = |p: &&schemac::ir::Policy| {
-                matches!(p.command, PolicyCommand::All | PolicyCommand::Select)
-                    && (p.roles.is_empty()
-                        || p.roles.iter().any(|(r, _)| r == role || r == "public"))
-            };
-            let using = |p: &schemac::ir::Policy| {
-                p.using
-                    .as_ref()
-                    .map_or("false".to_string(), |(u, _)| format!("({u})"))
-            };
-            let permissive: Vec<String> = t
-                .policies
-                .iter()
-                .filter(applies)
-                .filter(|p| p.permissive)
-                .map(using)
-                .collect();
-            let restrictive: Vec<String> = t
-                .policies
-                .iter()
-                .filter(applies)
-                .filter(|p| !p.permissive)
-                .map(using)
-                .collect();
-            let mut expected_filter = if permissive.is_empty() {
-                "false".to_string()
-            } else {
-                permissive.join(" OR ")
-            };
-            if !restrictive.is_empty() {
-                expected_filter = format!("({expected_filter}) AND {}", restrictive.join(" AND "));
-            }
-            if !t.rls {
-                expected_filter = "true".into();
-            }
+        for support::rls::Caller { role, sub } in support::rls::CALLERS {
+            let expected_filter =
+                support::rls::combined(t, role, PolicyCommand::Select, support::rls::Clause::Using);
             let claims = match sub {
                 Some(s) => format!("{{\"sub\":\"{s}\",\"role\":\"{role}\"}}"),
                 None => format!("{{\"role\":\"{role}\"}}"),
@@ -313,28 +274,14 @@ fn every_table_shows_exactly_the_rows_its_policies_admit() {
 /// inserted or refused by WITH CHECK, or refused for lack of privileges.
 #[test]
 fn every_table_writes_exactly_as_its_policies_say() {
-    use support::rls::{check_writes, Caller, Target};
+    use support::rls::{check_writes, Target, CALLERS};
     let db = platform_every_table();
     let c = support::compile_ok(&support::repo_root().join("schemas"));
     let ir = c.ir.as_ref().unwrap();
-    let callers = [
-        Caller {
-            role: "anon",
-            sub: None,
-        },
-        Caller {
-            role: "authenticated",
-            sub: Some(ANN),
-        },
-        Caller {
-            role: "authenticated",
-            sub: Some(BOB),
-        },
-    ];
     let mut mismatches = Vec::new();
     let mut tally = std::collections::BTreeMap::<String, usize>::new();
     for t in &ir.tables {
-        for caller in callers {
+        for caller in CALLERS {
             for (cmd, o) in check_writes(&db, &Target::table(t), caller) {
                 if o.expected != o.actual {
                     mismatches.push(format!(

@@ -425,7 +425,7 @@ fn every_compatibility_view_shows_what_its_table_shows() {
 /// through the view. Rows from `platform_every_table.sql`, for anon, Ann and Bob.
 #[test]
 fn every_compatibility_view_writes_as_its_table_policies_say() {
-    use support::rls::{check_writes, Caller, Target};
+    use support::rls::{check_writes, Target, CALLERS};
     let root = support::repo_root();
     let c = support::compile_ok(&root.join("schemas"));
     let ir = c.ir.as_ref().unwrap();
@@ -443,20 +443,6 @@ fn every_compatibility_view_writes_as_its_table_policies_say() {
             "SELECT attname FROM pg_attribute WHERE attrelid = 'public.\"{rel}\"'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
         ))
     };
-    let callers = [
-        Caller {
-            role: "anon",
-            sub: None,
-        },
-        Caller {
-            role: "authenticated",
-            sub: Some("aaaaaaaa-0000-4000-8000-000000000001"),
-        },
-        Caller {
-            role: "authenticated",
-            sub: Some("bbbbbbbb-0000-4000-8000-000000000002"),
-        },
-    ];
     let views: Vec<_> = ir.table_renames.iter().filter(|r| r.compat_view).collect();
     assert_eq!(views.len(), 23);
     let (mut mismatches, mut written) = (Vec::new(), 0);
@@ -474,7 +460,7 @@ fn every_compatibility_view_writes_as_its_table_policies_say() {
             relation: schemac::emit::quote_qname(&r.from),
             columns: view_cols,
         };
-        for caller in callers {
+        for caller in CALLERS {
             for (cmd, o) in check_writes(&db, &target, caller) {
                 if o.expected != o.actual {
                     mismatches.push(format!(

@@ -33,7 +33,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn claims(&self) -> String {
+    pub fn claims(&self) -> String {
         match self.sub {
             Some(s) => format!("{{\"sub\":\"{s}\",\"role\":\"{}\"}}", self.role),
             None => format!("{{\"role\":\"{}\"}}", self.role),
@@ -41,14 +41,33 @@ impl Caller {
     }
 }
 
+/// The callers every behaviour test uses: anon, and two authenticated users.
+pub const ANN: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+pub const BOB: &str = "bbbbbbbb-0000-4000-8000-000000000002";
+pub const CALLERS: [Caller; 3] = [
+    Caller {
+        role: "anon",
+        sub: None,
+    },
+    Caller {
+        role: "authenticated",
+        sub: Some(ANN),
+    },
+    Caller {
+        role: "authenticated",
+        sub: Some(BOB),
+    },
+];
+
+/// Which expression of a policy: `USING`, or `WITH CHECK` (falling back to `USING`).
 #[derive(Clone, Copy, PartialEq)]
-enum Clause {
+pub enum Clause {
     Using,
     Check,
 }
 
 /// The combined policy expression for one command, role and clause.
-fn combined(t: &Table, role: &str, cmd: PolicyCommand, clause: Clause) -> String {
+pub fn combined(t: &Table, role: &str, cmd: PolicyCommand, clause: Clause) -> String {
     if !t.rls {
         return "true".into();
     }
