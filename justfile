@@ -16,9 +16,10 @@ lint *ARGS:
 rule-docs:
     cargo run --release -q -- rule-docs docs/rules
 
-# Run every test (starts a throwaway PostgreSQL when DATABASE_URL is unset).
-test:
-    cargo test
+# Run every test: installs what the tests need when missing (PostgreSQL 15, pgTAP,
+# pg_prove), then `cargo test` (a throwaway PostgreSQL when DATABASE_URL is unset).
+test *ARGS:
+    .ci/test {{ARGS}}
 
 # Regenerate the JSON Schemas of the language in docs/schema/.
 schema:
@@ -39,6 +40,7 @@ example-history:
     cargo test -q --test history -- --ignored regenerate_example_history
 
 # Benchmarks: phase times for 100 / 1,000 / 10,000 synthetic tables, floor ratio, peak memory.
+# Uses the dist profile (thin LTO, one codegen unit), the one releases are built with.
 bench:
-    cargo build --release -q
-    cargo bench --bench pipeline
+    cargo build --profile dist -q
+    cargo bench --profile dist --bench pipeline

@@ -133,7 +133,8 @@ fn one(n: usize, runs: usize) {
 }
 
 fn check_process(root: &Path) -> Option<Duration> {
-    let bin = root.join("target/release/schemac");
+    // `just bench` builds this binary with the dist profile, the one releases use.
+    let bin = root.join("target/dist/schemac");
     if !bin.exists() {
         return None;
     }

@@ -1,6 +1,7 @@
-//! The example history of `schemas/`: the seeds' real story. `0001` creates the
-//! platform as it was before standardization (old names), `0002` is phase 1 of seed
-//! 002 (19 renames, 7 compatibility views), `0003` is phase 2 (16 renames, 16 views).
+//! The example history of `schemas/`: the design documents' real story. `0001` creates
+//! the platform as it was before standardization (old names), `0002` is phase 1 of the
+//! naming standard (19 renames, 7 compatibility views), `0003` is phase 2 (16 renames,
+//! 16 views).
 //! The earlier states are reconstructed from the final TOML by undoing its declared
 //! renames, so the history is reproducible: `just example-history` rewrites it and a
 //! test checks the committed files equal what it would write.
@@ -14,7 +15,7 @@ use schemac::history::{write_migration, Request, SUM_FILE};
 use schemac::ir::QName;
 use schemac::plan::snapshot::Snapshot;
 
-/// Seed 002, phase 1: the 19 tables renamed first (old names).
+/// The naming standard, phase 1: the 19 tables renamed first (old names).
 pub const PHASE_1: [&str; 19] = [
     "feature_flags",
     "rate_limits",

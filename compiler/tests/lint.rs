@@ -1,5 +1,5 @@
 //! The lint: one fixture pair per rule (run with only that rule), fixes, exemptions,
-//! output formats, the seed's renames, and the generated rule documentation.
+//! output formats, the naming standard's renames, and the generated rule documentation.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -334,10 +334,10 @@ fn output_formats() {
     );
 }
 
-/// Seed 002's 35 renames: every old name fails a naming rule, every new name passes
+/// The naming standard's 35 renames: every old name fails a naming rule, every new name passes
 /// (except the documented exemptions).
 #[test]
-fn seed_renames_old_names_fail_and_new_names_pass() {
+fn naming_standard_renames_old_names_fail_and_new_names_pass() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let c = schemac::compile(&dir);
     let ir = c.ir.as_ref().expect("schemas/ compiles");

@@ -238,7 +238,7 @@ pub fn create_index(table: &QName, ix: &Index) -> String {
                 stmt.col(Alias::new(c));
             }
             IndexKey::Expr(e) => {
-                stmt.col(Expr::cust(e));
+                stmt.col(Expr::cust(e.clone()));
             }
         }
     }

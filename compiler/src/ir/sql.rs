@@ -83,8 +83,8 @@ fn expect_end(parser: &mut Parser, text: &str) -> Result<(), SqlError> {
     }
     let offset = offset_of(
         text,
-        next.location.line as usize,
-        next.location.column as usize,
+        next.span.start.line as usize,
+        next.span.start.column as usize,
     );
     Err(SqlError {
         message: format!("unexpected `{}` after the end of the SQL", next.token),
@@ -166,12 +166,11 @@ impl RefCollector {
 pub fn fold(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
-        .map(|i| {
-            if i.quote_style.is_some() {
-                i.value.clone()
-            } else {
-                i.value.to_lowercase()
-            }
+        .map(|part| match part.as_ident() {
+            Some(i) if i.quote_style.is_some() => i.value.clone(),
+            Some(i) => i.value.to_lowercase(),
+            // A dialect-specific name function; PostgreSQL has none.
+            None => part.to_string(),
         })
         .collect()
 }

@@ -1,5 +1,5 @@
 //! Naming judgments shared by the naming rules, the renames' `to` names, and tests
-//! that judge names outside a project (the seed's old and new table names).
+//! that judge names outside a project (the naming standard's old and new table names).
 
 use crate::ir::{DomainId, Ir};
 

@@ -5,9 +5,9 @@
 
 use std::ops::Range;
 
-use schemars::gen::SchemaGenerator;
-use schemars::schema::Schema;
-use schemars::JsonSchema;
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer};
 
 /// A value with the byte span of its source text.
@@ -81,16 +81,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
 }
 
 impl<T: JsonSchema> JsonSchema for Sp<T> {
-    fn schema_name() -> String {
+    fn schema_name() -> Cow<'static, str> {
         T::schema_name()
     }
-    fn schema_id() -> std::borrow::Cow<'static, str> {
+    fn schema_id() -> Cow<'static, str> {
         T::schema_id()
     }
-    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
-        T::json_schema(gen)
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
     }
-    fn is_referenceable() -> bool {
-        T::is_referenceable()
+    fn inline_schema() -> bool {
+        T::inline_schema()
     }
 }

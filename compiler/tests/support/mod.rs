@@ -17,8 +17,8 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Every project the tests compile on a real server: the example, the seed projects,
-/// and the valid fixtures.
+/// Every project the tests compile on a real server: the example, the test projects
+/// from the design documents, and the valid fixtures.
 pub fn all_projects() -> Vec<PathBuf> {
     let root = repo_root();
     let mut out = vec![root.join("schemas")];

@@ -51,7 +51,7 @@ const AUTH_CALLS: [&str; 3] = ["auth.uid()", "auth.jwt()", "auth.role()"];
 /// The auth functions called outside any sub-select.
 pub fn bare_auth_calls(text: &str) -> Vec<String> {
     use std::ops::ControlFlow;
-    use sqlparser::ast::{Expr, Visit, Visitor};
+    use sqlparser::ast::{Expr, InTarget, Visit, Visitor};
     struct V {
         depth: usize,
         bare: Vec<String>,
@@ -60,7 +60,12 @@ pub fn bare_auth_calls(text: &str) -> Vec<String> {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
             match e {
-                Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => self.depth += 1,
+                Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::In {
+                    target: InTarget::Subquery(_),
+                    ..
+                } => self.depth += 1,
                 Expr::Function(f) if self.depth == 0 => {
                     let n = crate::ir::sql::fold(&f.name);
                     if n.len() == 2 && n[0] == "auth" && AUTH_FUNCTIONS.contains(&n[1].as_str()) {
@@ -72,7 +77,12 @@ pub fn bare_auth_calls(text: &str) -> Vec<String> {
             ControlFlow::Continue(())
         }
         fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if matches!(e, Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. }) {
+            if matches!(e, Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::In {
+                    target: InTarget::Subquery(_),
+                    ..
+                }) {
                 self.depth -= 1;
             }
             ControlFlow::Continue(())

@@ -5,7 +5,7 @@
 //! `schemac.toml` (for example `messages`, `calls`, `items`, `data`).
 //!
 //! ## Why
-//! Seed 002, rule 3: "keep names boring and literal", no generic names without
+//! The naming standard, rule 3: "keep names boring and literal", no generic names without
 //! context. `messages` collides with every future kind of message; `comms_messages`
 //! does not.
 //!

@@ -7,7 +7,7 @@
 //! in what the index is for (`idx_crm_leads_open_by_owner` for a partial index).
 //!
 //! ## Why
-//! Seed 000 and 003 name indexes `idx_<table>_<what>`; a consistent pattern tells a
+//! The module registry design and the unification design name indexes `idx_<table>_<what>`; a consistent pattern tells a
 //! reviewer which table an index belongs to from a query plan alone.
 //!
 //! ## Example

@@ -3,7 +3,7 @@
 //! ## What it does
 //! Tables whose name starts with `mod_` must be named `mod_<short id>_<name>`, and
 //! schemas starting with `mod_` must be `mod_<short id>`, where the short id is 8
-//! lowercase hexadecimal characters (seed 000's `is_valid_module_short_id`).
+//! lowercase hexadecimal characters (the module registry design's `is_valid_module_short_id`).
 //!
 //! ## Why
 //! The module registry extracts the short id from table and schema names to find a

@@ -5,7 +5,7 @@
 //! `schemac.toml`; the message names the category and its reason.
 //!
 //! ## Why
-//! Seed 000 reserves 52 platform names in 11 categories (`users`, `sites`,
+//! The module registry design reserves 52 platform names in 11 categories (`users`, `sites`,
 //! `pages` ...) so modules cannot shadow platform tables.
 //!
 //! ## Example

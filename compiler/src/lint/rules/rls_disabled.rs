@@ -7,7 +7,7 @@
 //! On Supabase every table in an exposed schema is reachable by `anon` and
 //! `authenticated` through the API; without RLS, grants alone decide who reads every
 //! row. Splinter reports this as `rls_disabled_in_public`. A table can have a good
-//! reason (seed 004: `wrappers_fdw_stats` belongs to an extension), and the reason
+//! reason (the DBA review: `wrappers_fdw_stats` belongs to an extension), and the reason
 //! belongs next to it.
 //!
 //! ## Example

@@ -6,7 +6,7 @@
 //!
 //! ## Why
 //! RLS without policies denies every row to every role but the owner: usually a
-//! forgotten policy, not a decision (seed 004: `system_logs_settings` had 0 policies).
+//! forgotten policy, not a decision (the DBA review: `system_logs_settings` had 0 policies).
 //! Splinter reports this as `rls_enabled_no_policy`.
 //!
 //! ## Example

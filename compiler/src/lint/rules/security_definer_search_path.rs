@@ -7,7 +7,7 @@
 //! A security-definer function runs with its owner's rights. With a mutable
 //! `search_path` a caller can create an object named like one the function uses in a
 //! schema searched first, and run their code with the owner's rights (splinter's
-//! `function_search_path_mutable`; seed 004's `cleanup_old_system_logs`).
+//! `function_search_path_mutable`; the DBA review's `cleanup_old_system_logs`).
 //!
 //! ## Example
 //! ```toml

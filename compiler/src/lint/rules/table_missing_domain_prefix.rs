@@ -4,7 +4,7 @@
 //! Checks that every table of a domain that declares a `prefix` starts with it.
 //!
 //! ## Why
-//! The prefix says who owns the data (seed 002, rule 1: `system_*` is platform
+//! The prefix says who owns the data (the naming standard, rule 1: `system_*` is platform
 //! configuration, `crm_*` is lead management). A table without it hides its owner
 //! and collides with other domains' concepts.
 //!

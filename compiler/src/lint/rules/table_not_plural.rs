@@ -7,7 +7,7 @@
 //! `[naming] singular_words`.
 //!
 //! ## Why
-//! Seed 002, rule 2: tables hold many rows; `workspace` next to `workspaces`
+//! The naming standard, rule 2: tables hold many rows; `workspace` next to `workspaces`
 //! invites the wrong name in queries.
 //!
 //! ## Example

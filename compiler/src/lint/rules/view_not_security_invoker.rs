@@ -9,7 +9,7 @@
 //! ## Why
 //! By default a view runs with its owner's privileges, so RLS of the tables it reads
 //! is checked against the owner, not the caller: every row becomes visible through
-//! the view (seed 004, issue 3; splinter's `security_definer_view`).
+//! the view (the DBA review, issue 3; splinter's `security_definer_view`).
 //!
 //! ## Example
 //! ```toml
