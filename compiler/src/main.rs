@@ -5,6 +5,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+// Output that tolerates its reader: when stdout or stderr is a pipe whose reader went
+// away (`schemac lint --format json | head -1`), the text is dropped and the command
+// finishes with the exit status it would have had, instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{ use std::io::Write; let _ = write!(std::io::stdout().lock(), $($t)*); }};
+}
+macro_rules! outln {
+    ($($t:tt)*) => {{ use std::io::Write; let _ = writeln!(std::io::stdout().lock(), $($t)*); }};
+}
+macro_rules! err {
+    ($($t:tt)*) => {{ use std::io::Write; let _ = write!(std::io::stderr().lock(), $($t)*); }};
+}
+macro_rules! errln {
+    ($($t:tt)*) => {{ use std::io::Write; let _ = writeln!(std::io::stderr().lock(), $($t)*); }};
+}
 use schemac::diag::{Renderer, Severity};
 use schemac::output::{compare, write, Drift};
 use schemac::Compilation;
@@ -108,7 +124,7 @@ fn main() -> ExitCode {
         } => match schemac::synth::write_project(&dir, tables, seed, renamed) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("schemac: cannot write {}: {e}", dir.display());
+                errln!("schemac: cannot write {}: {e}", dir.display());
                 ExitCode::from(1)
             }
         },
@@ -117,18 +133,18 @@ fn main() -> ExitCode {
                 if let Err(e) = std::fs::create_dir_all(&dir)
                     .and_then(|_| std::fs::write(dir.join(&name), text))
                 {
-                    eprintln!("schemac: cannot write {}: {e}", dir.join(&name).display());
+                    errln!("schemac: cannot write {}: {e}", dir.join(&name).display());
                     return ExitCode::from(1);
                 }
             }
             ExitCode::SUCCESS
         }
         Command::Shim => {
-            print!("{}", schemac::SUPABASE_SHIM);
+            out!("{}", schemac::SUPABASE_SHIM);
             ExitCode::SUCCESS
         }
         Command::JsonSchema { kind } => {
-            println!("{}", schemac::syntax::json_schema(&kind));
+            outln!("{}", schemac::syntax::json_schema(&kind));
             ExitCode::SUCCESS
         }
     }
@@ -144,8 +160,8 @@ fn report(c: &Compilation) -> bool {
     };
     let sorted = c.diagnostics.sorted(&c.sources);
     for d in &sorted {
-        eprint!("{}", renderer.render(d, &c.sources));
-        eprintln!();
+        err!("{}", renderer.render(d, &c.sources));
+        errln!();
     }
     let errors = sorted
         .iter()
@@ -153,9 +169,9 @@ fn report(c: &Compilation) -> bool {
         .count();
     let warnings = sorted.len() - errors;
     if errors > 0 {
-        eprintln!("schemac: {errors} error(s), {warnings} warning(s)");
+        errln!("schemac: {errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
-        eprintln!("schemac: {warnings} warning(s)");
+        errln!("schemac: {warnings} warning(s)");
     }
     errors > 0
 }
@@ -163,7 +179,7 @@ fn report(c: &Compilation) -> bool {
 fn build(d: &Dirs) -> ExitCode {
     let c = schemac::compile(&d.project);
     if report(&c) {
-        eprintln!("schemac: nothing was written");
+        errln!("schemac: nothing was written");
         return ExitCode::from(1);
     }
     let Some(output) = &c.output else {
@@ -174,7 +190,7 @@ fn build(d: &Dirs) -> ExitCode {
     std::mem::forget(c);
     match result {
         Ok(r) => {
-            eprintln!(
+            errln!(
                 "schemac: {} file(s) written, {} unchanged, {} removed in {}",
                 r.written.len(),
                 r.unchanged.len(),
@@ -184,7 +200,7 @@ fn build(d: &Dirs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("schemac: cannot write to {}: {e}", d.out.display());
+            errln!("schemac: cannot write to {}: {e}", d.out.display());
             ExitCode::from(1)
         }
     }
@@ -207,17 +223,17 @@ fn check(d: &Dirs) -> ExitCode {
     let label = d.out.display().to_string();
     let drifts = compare(&d.out, &label, output);
     if drifts.is_empty() {
-        eprintln!("schemac: {} is up to date", label);
+        errln!("schemac: {} is up to date", label);
         return ExitCode::SUCCESS;
     }
     for drift in &drifts {
         match drift {
-            Drift::Missing(p) => eprintln!("missing: {label}/{p}"),
-            Drift::Extra(p) => eprintln!("no longer generated: {label}/{p}"),
-            Drift::Stale { diff, .. } => print!("{diff}"),
+            Drift::Missing(p) => errln!("missing: {label}/{p}"),
+            Drift::Extra(p) => errln!("no longer generated: {label}/{p}"),
+            Drift::Stale { diff, .. } => out!("{diff}"),
         }
     }
-    eprintln!(
+    errln!(
         "schemac: {} generated file(s) differ from the TOML; run `just build` (or `schemac build --project {} --out {label}`) and commit the result",
         drifts.len(),
         d.project.display()
@@ -236,7 +252,7 @@ fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool)
         if !fixes.is_empty() {
             match schemac::lint::fix::apply(project, &c.sources, &fixes) {
                 Ok(changed) => {
-                    eprintln!(
+                    errln!(
                         "schemac: applied {} fix(es) in {} file(s): {}",
                         fixes.len(),
                         changed.len(),
@@ -245,12 +261,12 @@ fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool)
                     c = schemac::compile(project);
                 }
                 Err(e) => {
-                    eprintln!("schemac: could not apply fixes: {e}");
+                    errln!("schemac: could not apply fixes: {e}");
                     return ExitCode::from(1);
                 }
             }
         } else {
-            eprintln!("schemac: nothing to fix mechanically");
+            errln!("schemac: nothing to fix mechanically");
         }
     }
     if show_exempt {
@@ -267,7 +283,7 @@ fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool)
                     schemac::lint::Subject::Project => "project".to_string(),
                 };
                 let (line, _) = c.sources.line_col(e.loc.file, e.loc.span.start);
-                println!(
+                outln!(
                     "{}:{line}: {what}: {} exempt: {}",
                     c.sources.get(e.loc.file).path,
                     e.rule,
@@ -282,12 +298,12 @@ fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool)
         Format::Human => {
             report(&c);
             if sorted.is_empty() {
-                eprintln!("schemac: lint clean");
+                errln!("schemac: lint clean");
             }
         }
-        Format::Json => println!("{}", schemac::lint::report::json(&sorted, &c.sources)),
-        Format::Github => print!("{}", schemac::lint::report::github(&sorted, &c.sources)),
-        Format::Sarif => println!("{}", schemac::lint::report::sarif(&sorted, &c.sources)),
+        Format::Json => outln!("{}", schemac::lint::report::json(&sorted, &c.sources)),
+        Format::Github => out!("{}", schemac::lint::report::github(&sorted, &c.sources)),
+        Format::Sarif => outln!("{}", schemac::lint::report::sarif(&sorted, &c.sources)),
     }
     if errors {
         ExitCode::from(1)
@@ -299,7 +315,7 @@ fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool)
 fn migrate(name: &str, d: &Dirs) -> ExitCode {
     let mut c = schemac::compile(&d.project);
     if report(&c) {
-        eprintln!("schemac: fix the errors above before creating a migration");
+        errln!("schemac: fix the errors above before creating a migration");
         return ExitCode::from(1);
     }
     let Some(ir) = c.ir.take() else {
@@ -308,16 +324,16 @@ fn migrate(name: &str, d: &Dirs) -> ExitCode {
     let dir = d.out.join("migrations");
     match schemac::history::migrate(&dir, name, &ir, &mut c.diagnostics) {
         Err(e) => {
-            eprintln!("schemac: cannot write to {}: {e}", dir.display());
+            errln!("schemac: cannot write to {}: {e}", dir.display());
             ExitCode::from(1)
         }
         Ok(None) => {
             report(&c);
-            eprintln!("schemac: no migration was written");
+            errln!("schemac: no migration was written");
             ExitCode::from(1)
         }
         Ok(Some(schemac::history::MigrateOutcome::NothingToDo)) => {
-            eprintln!("schemac: the schema matches the last migration; nothing to do");
+            errln!("schemac: the schema matches the last migration; nothing to do");
             ExitCode::SUCCESS
         }
         Ok(Some(schemac::history::MigrateOutcome::Written {
@@ -325,14 +341,14 @@ fn migrate(name: &str, d: &Dirs) -> ExitCode {
             migration,
         })) => {
             for w in &migration.warnings {
-                eprintln!("warning: {w}");
+                errln!("warning: {w}");
             }
             let cleanup = if migration.cleanup.is_some() {
                 ", cleanup.sql"
             } else {
                 ""
             };
-            eprintln!("schemac: wrote {}/{dir_name}/ (up.sql, down.sql{cleanup}, snapshot.json); review it and commit it", dir.display());
+            errln!("schemac: wrote {}/{dir_name}/ (up.sql, down.sql{cleanup}, snapshot.json); review it and commit it", dir.display());
             ExitCode::SUCCESS
         }
     }

@@ -131,6 +131,22 @@ fn read(
 }
 
 fn parse<T: DeserializeOwned>(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<T> {
+    let controls = crate::syntax::escapes::control_escapes(text);
+    if !controls.is_empty() {
+        for c in controls {
+            let what = match c.code {
+                0 => "a NUL character".to_string(),
+                0x0d => "a carriage return".to_string(),
+                code => format!("the control character U+{code:04X}"),
+            };
+            diags.push(
+                Diagnostic::error("control-character", format!("this string holds {what}"))
+                    .label(&Loc::new(file, c.span), "escape of a control character")
+                    .help("remove it: schemac strings may hold tabs and line feeds (`\\n`), no other control character"),
+            );
+        }
+        return None;
+    }
     match toml::from_str::<T>(text) {
         Ok(v) => Some(v),
         Err(e) => {

@@ -4,6 +4,8 @@
 -- (or copy into supabase/tests/ for `supabase test db`).
 
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
+SET LOCAL client_encoding = 'UTF8';
 SELECT plan(412);
 
 SELECT has_table('public', 'user_profiles', 'table public.user_profiles exists');

@@ -4,6 +4,8 @@
 -- (or copy into supabase/tests/ for `supabase test db`).
 
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
+SET LOCAL client_encoding = 'UTF8';
 SELECT plan(71);
 
 SELECT has_table('public', 'assistant_sessions', 'table public.assistant_sessions exists');

@@ -1,9 +1,10 @@
 //! One diagnostic type for every phase, collected in a sink and rendered with miette.
 
-use std::fmt;
 use std::ops::Range;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+mod render;
+
+pub use render::Renderer;
 
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,6 +43,37 @@ impl Loc {
 pub struct SourceFile {
     pub path: String,
     pub text: String,
+    /// Byte offset of the start of every line, built on first use: finding the line of
+    /// an offset is a binary search, so reporting N diagnostics costs N log(lines).
+    line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+    /// 0-based line of a byte offset, and the byte offset where that line starts.
+    pub fn line_of(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        (line, starts[line])
+    }
+    /// Byte range of a 0-based line, without its line break.
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let starts = self.line_starts();
+        let start = starts[line.min(starts.len() - 1)];
+        let end = starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        start..end.max(start)
+    }
+    pub fn line_count(&self) -> usize {
+        self.line_starts().len()
+    }
 }
 
 /// Every file read in one run.
@@ -52,7 +84,11 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, path: String, text: String) -> FileId {
-        self.files.push(SourceFile { path, text });
+        self.files.push(SourceFile {
+            path,
+            text,
+            line_starts: std::sync::OnceLock::new(),
+        });
         FileId(self.files.len() as u32 - 1)
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -66,16 +102,14 @@ impl Sources {
     }
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
-        let text = &self.get(file).text;
-        let offset = offset.min(text.len());
-        let before = &text[..floor_char_boundary(text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        let f = self.get(file);
+        let offset = floor_char_boundary(&f.text, offset.min(f.text.len()));
+        let (line, start) = f.line_of(offset);
+        (line + 1, f.text[start..offset].chars().count() + 1)
     }
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
     }
@@ -183,142 +217,6 @@ impl Diagnostics {
     }
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items
-    }
-}
-
-/// Renders diagnostics as text (miette's graphical renderer).
-pub struct Renderer {
-    handler: GraphicalReportHandler,
-}
-
-impl Renderer {
-    /// Colours and Unicode for terminals.
-    pub fn fancy(width: usize) -> Self {
-        Renderer {
-            handler: GraphicalReportHandler::new_themed(GraphicalTheme::unicode())
-                .with_width(width),
-        }
-    }
-    /// No colour, ASCII art, fixed width: stable for snapshots and logs.
-    pub fn plain(width: usize) -> Self {
-        Renderer {
-            handler: GraphicalReportHandler::new_themed(GraphicalTheme::none())
-                .with_width(width)
-                .with_links(false),
-        }
-    }
-    pub fn render(&self, d: &Diagnostic, sources: &Sources) -> String {
-        let mut out = String::new();
-        let report = Report::new(d, sources);
-        if self.handler.render_report(&mut out, &report).is_err() {
-            out = format!("{}: {}\n", d.code, d.message);
-        }
-        out
-    }
-}
-
-/// Adapter that shows one [`Diagnostic`] to miette. Labels in a file other than the
-/// primary label's become related reports, so every label is shown in its own file.
-struct Report {
-    code: String,
-    severity: Severity,
-    message: String,
-    help: Option<String>,
-    source: Option<NamedSource<String>>,
-    labels: Vec<LabeledSpan>,
-    related: Vec<Report>,
-}
-
-impl Report {
-    fn new(d: &Diagnostic, sources: &Sources) -> Self {
-        let primary = d.labels.first().map(|l| l.loc.file);
-        let mut labels = Vec::new();
-        let mut related: Vec<Report> = Vec::new();
-        for l in &d.labels {
-            let file = sources.get(l.loc.file);
-            let span = clamp(&l.loc.span, &file.text);
-            let labeled = LabeledSpan::new(Some(l.message.clone()), span.offset(), span.len());
-            if Some(l.loc.file) == primary {
-                labels.push(labeled);
-            } else {
-                related.push(Report {
-                    code: d.code.clone(),
-                    severity: d.severity,
-                    message: l.message.clone(),
-                    help: None,
-                    source: Some(NamedSource::new(file.path.clone(), file.text.clone())),
-                    labels: vec![LabeledSpan::new(None, span.offset(), span.len())],
-                    related: Vec::new(),
-                });
-            }
-        }
-        let source = primary.map(|f| {
-            let file = sources.get(f);
-            NamedSource::new(file.path.clone(), file.text.clone())
-        });
-        Report {
-            code: d.code.clone(),
-            severity: d.severity,
-            message: d.message.clone(),
-            help: d.help.clone(),
-            source,
-            labels,
-            related,
-        }
-    }
-}
-
-fn clamp(span: &Range<usize>, text: &str) -> SourceSpan {
-    let start = floor_char_boundary(text, span.start.min(text.len()));
-    let end = floor_char_boundary(text, span.end.min(text.len())).max(start);
-    SourceSpan::new(start.into(), end - start)
-}
-
-impl fmt::Debug for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-impl std::error::Error for Report {}
-
-impl miette::Diagnostic for Report {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
-    }
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.labels.iter().cloned()))
-        }
-    }
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(
-                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-            ))
-        }
     }
 }
 

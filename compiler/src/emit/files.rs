@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ddl::*;
-use super::quote::{comment_text, quote_ident, quote_literal, squawk_ignore};
+use super::quote::{begin_transaction, comment_text, quote_ident, squawk_ignore};
 use crate::diag::Sources;
 use crate::ir::{DomainId, Ir};
 use crate::plan::{Node, Plan};
@@ -159,12 +159,11 @@ fn section(out: &mut String, heading: &str, stmts: &[String]) {
     }
 }
 
-/// `BEGIN` with the project's timeouts, so a deployment never queues behind a lock.
+/// `BEGIN` with the literal settings and the project's timeouts.
 fn begin(ir: &Ir) -> String {
     format!(
-        "\nBEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
-        quote_literal(&ir.project.lock_timeout),
-        quote_literal(&ir.project.statement_timeout)
+        "\n{}",
+        begin_transaction(&ir.project.lock_timeout, &ir.project.statement_timeout)
     )
 }
 

@@ -35,7 +35,25 @@ pub fn push_qname(out: &mut String, q: &QName) {
     push_ident(out, &q.name);
 }
 
-/// A string literal (`standard_conforming_strings` is on since PostgreSQL 9.1).
+/// Settings every generated transaction starts with, before any literal: literals are
+/// written for `standard_conforming_strings = on` (a backslash is an ordinary character),
+/// and a server configured with it off would read `'\'` as an open string. The files
+/// are UTF-8.
+pub const LITERAL_SETTINGS: &str =
+    "SET LOCAL standard_conforming_strings = on;\nSET LOCAL client_encoding = 'UTF8';\n";
+
+/// `BEGIN`, the literal settings, and the timeouts, so that a deployment never queues
+/// behind a lock.
+pub fn begin_transaction(lock_timeout: &str, statement_timeout: &str) -> String {
+    format!(
+        "BEGIN;\n{LITERAL_SETTINGS}SET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
+        quote_literal(lock_timeout),
+        quote_literal(statement_timeout)
+    )
+}
+
+/// A string literal, for `standard_conforming_strings = on` (every generated
+/// transaction sets it: [`LITERAL_SETTINGS`]).
 pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }

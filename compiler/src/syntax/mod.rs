@@ -2,6 +2,7 @@
 //! Nothing here knows about SQL.
 
 mod domain;
+pub mod escapes;
 mod function;
 mod project;
 mod spanned;

@@ -4,6 +4,7 @@
 //! Shared test support: a real PostgreSQL, and comparing its catalogs with the IR.
 
 pub mod catalog;
+pub mod cli;
 pub mod pg;
 pub mod rls;
 

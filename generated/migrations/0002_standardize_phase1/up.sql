@@ -23,6 +23,8 @@
 -- Data loss: none
 
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
+SET LOCAL client_encoding = 'UTF8';
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 

@@ -3,6 +3,8 @@
 -- names any more. Safe to run twice.
 
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
+SET LOCAL client_encoding = 'UTF8';
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 -- squawk-ignore ban-drop-view

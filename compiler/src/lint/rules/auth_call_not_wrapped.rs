@@ -101,7 +101,9 @@ pub fn bare_auth_calls(text: &str) -> Vec<String> {
 /// Wraps every bare `auth.<fn>()` in `(select ...)`, leaving wrapped ones alone.
 pub fn wrap_auth_calls(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
-    let lower = text.to_lowercase();
+    // ASCII lower case keeps every byte offset of `text` (full Unicode lower case does
+    // not: `İ` becomes three bytes), and the calls looked for are ASCII.
+    let lower = text.to_ascii_lowercase();
     let mut i = 0;
     while i < text.len() {
         let hit = AUTH_CALLS.iter().find(|call| lower[i..].starts_with(*call));
@@ -125,4 +127,18 @@ pub fn wrap_auth_calls(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_auth_calls;
+
+    #[test]
+    fn characters_whose_lower_case_is_longer_keep_their_offsets() {
+        assert_eq!(
+            wrap_auth_calls("'İ' <> '' and id = auth.uid()"),
+            "'İ' <> '' and id = (select auth.uid())"
+        );
+        assert_eq!(wrap_auth_calls("'ẞİ' = AUTH.UID()"), "'ẞİ' = (select AUTH.UID())");
+    }
 }

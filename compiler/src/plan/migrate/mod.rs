@@ -570,22 +570,14 @@ fn render(
     }
     if !script.pre.is_empty() {
         s.push_str("\n-- New enum values, committed first: PostgreSQL cannot use an enum value in the\n-- transaction that adds it. Adding a value is harmless if the main part fails.\n");
-        s.push_str(&format!(
-            "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
-            quote_literal(lock),
-            quote_literal(stmt_timeout)
-        ));
+        s.push_str(&begin_transaction(lock, stmt_timeout));
         for st in &script.pre {
             s.push_str(st);
             s.push('\n');
         }
         s.push_str("COMMIT;\n");
     }
-    s.push_str(&format!(
-        "\nBEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
-        quote_literal(lock),
-        quote_literal(stmt_timeout)
-    ));
+    s.push_str(&format!("\n{}", begin_transaction(lock, stmt_timeout)));
     for (h, stmts) in &script.tx {
         s.push_str(&format!("\n-- {}\n", comment_text(h)));
         for st in stmts {
@@ -596,11 +588,7 @@ fn render(
     s.push_str("\nCOMMIT;\n");
     if !script.validate.is_empty() {
         s.push_str("\n-- Validate the keys and checks added NOT VALID above, in a transaction of their own:\n-- the scan takes only a SHARE UPDATE EXCLUSIVE lock, and if it fails the schema change stays.\n");
-        s.push_str(&format!(
-            "BEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n",
-            quote_literal(lock),
-            quote_literal(stmt_timeout)
-        ));
+        s.push_str(&begin_transaction(lock, stmt_timeout));
         for v in &script.validate {
             s.push_str(v);
             s.push('\n');
@@ -610,7 +598,7 @@ fn render(
     if !script.concurrent.is_empty() {
         s.push_str("\n-- ===================================================================\n-- NON-TRANSACTIONAL PART: run after the COMMIT above, statement by statement.\n-- CREATE INDEX CONCURRENTLY cannot run inside a transaction; it builds the\n-- index without blocking writes to the existing table.\n-- ===================================================================\n");
         s.push_str(&format!(
-            "SET lock_timeout = {};\nSET statement_timeout = 0;\n",
+            "SET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\nSET lock_timeout = {};\nSET statement_timeout = 0;\n",
             quote_literal(lock)
         ));
         for c in &script.concurrent {
@@ -736,7 +724,7 @@ pub fn plan_migration(req: &MigrationRequest, diags: &mut Diagnostics) -> Option
     let is_empty =
         up.tx.is_empty() && up.concurrent.is_empty() && up.pre.is_empty() && up.validate.is_empty();
     let cleanup = (!compat.is_empty()).then(|| {
-        let mut s = format!("-- Migration {}: cleanup\n-- Drops the compatibility views this migration created. Run it once no code uses the old\n-- names any more. Safe to run twice.\n\nBEGIN;\nSET LOCAL lock_timeout = {};\nSET LOCAL statement_timeout = {};\n", req.name, quote_literal(req.lock_timeout), quote_literal(req.statement_timeout));
+        let mut s = format!("-- Migration {}: cleanup\n-- Drops the compatibility views this migration created. Run it once no code uses the old\n-- names any more. Safe to run twice.\n\n{}", req.name, begin_transaction(req.lock_timeout, req.statement_timeout));
         for r in &compat {
             s.push_str(&annotated(&format!("DROP VIEW IF EXISTS {};", quote_qname(&r.from))));
             s.push('\n');
