@@ -200,7 +200,10 @@ fn build(d: &Dirs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            errln!("schemac: cannot write to {}: {e}", d.out.display());
+            errln!(
+                "schemac: cannot write {e}; nothing in {} was changed",
+                d.out.display()
+            );
             ExitCode::from(1)
         }
     }
