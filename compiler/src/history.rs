@@ -18,12 +18,14 @@ pub const SUM_FILE: &str = "schemac.sum";
 /// A released migration folder.
 #[derive(Debug, Clone)]
 pub struct Released {
-    pub number: u32,
+    pub number: u64,
     pub dir_name: String,
     pub path: PathBuf,
 }
 
-/// Released migrations in order (folders named `NNNN_<name>`).
+/// Released migrations in order (folders named `NNNN_<name>`). Hidden entries (a
+/// `migrate` in progress) are skipped; any other folder is a released migration, and one
+/// whose name is not `NNNN_<name>` is reported by [`stray_folders`].
 pub fn released(migrations_dir: &Path) -> Vec<Released> {
     let mut v: Vec<Released> = std::fs::read_dir(migrations_dir)
         .map(|rd| {
@@ -31,7 +33,7 @@ pub fn released(migrations_dir: &Path) -> Vec<Released> {
                 .filter(|e| e.path().is_dir())
                 .filter_map(|e| {
                     let name = e.file_name().to_string_lossy().into_owned();
-                    let number = name.split('_').next()?.parse::<u32>().ok()?;
+                    let number = migration_number(&name)?;
                     Some(Released {
                         number,
                         dir_name: name,
@@ -45,31 +47,66 @@ pub fn released(migrations_dir: &Path) -> Vec<Released> {
     v
 }
 
+/// The number of a folder named `NNNN_<name>`.
+fn migration_number(dir_name: &str) -> Option<u64> {
+    let (digits, rest) = dir_name.split_once('_')?;
+    let valid_rest = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || !valid_rest {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Folders in the migrations directory that are not `NNNN_<name>` (or whose number
+/// does not fit in 64 bits): a history with them cannot be ordered.
+pub fn stray_folders(migrations_dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(migrations_dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && migration_number(n).is_none())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every file of a released migration, subfolders included, by path relative to it.
+fn files_of(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let rel = format!("{prefix}{}", e.file_name().to_string_lossy());
+        let path = e.path();
+        if path.is_dir() {
+            files_of(&path, &format!("{rel}/"), out);
+        } else {
+            out.push((rel, path));
+        }
+    }
 }
 
 /// The checksum file's text for the folders as they are on disk.
 pub fn compute_sum(migrations_dir: &Path) -> String {
     let mut lines = Vec::new();
     for r in released(migrations_dir) {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&r.path)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut files = Vec::new();
+        files_of(&r.path, "", &mut files);
         files.sort();
-        for f in files {
+        for (rel, f) in files {
             let bytes = std::fs::read(&f).unwrap_or_default();
-            let name = f
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             lines.push(format!(
-                "{}  {}/{name}",
+                "{}  {}/{rel}",
                 hex(&Sha256::digest(&bytes)),
                 r.dir_name
             ));
@@ -77,6 +114,70 @@ pub fn compute_sum(migrations_dir: &Path) -> String {
     }
     let body = lines.join("\n");
     format!("total {}\n{body}\n", hex(&Sha256::digest(body.as_bytes())))
+}
+
+/// What differs between the released migrations and `schemac.sum`, and folders that are
+/// not migrations, as one diagnostic; `None` when the history is intact.
+fn history_problems(migrations_dir: &Path, label: &str) -> Option<Diagnostic> {
+    let stray = stray_folders(migrations_dir);
+    if !stray.is_empty() {
+        return Some(
+            Diagnostic::error(
+                "migration-history-changed",
+                format!(
+                    "{label} holds folders that are not migrations: {}",
+                    stray.join(", ")
+                ),
+            )
+            .help("a migration folder is named NNNN_<name> (digits, then lower-case letters, digits and underscores); move other folders out of the migrations directory"),
+        );
+    }
+    let sum_path = migrations_dir.join(SUM_FILE);
+    let on_disk = std::fs::read_to_string(&sum_path).ok();
+    if on_disk.is_none() && released(migrations_dir).is_empty() {
+        // An empty history: nothing released, nothing recorded.
+        return None;
+    }
+    let on_disk = on_disk.unwrap_or_default();
+    let current = compute_sum(migrations_dir);
+    if on_disk == current {
+        return None;
+    }
+    let entries = |text: &str| -> Vec<(String, String)> {
+        text.lines()
+            .skip(1)
+            .filter_map(|l| l.split_once("  "))
+            .map(|(sum, path)| (path.to_string(), sum.to_string()))
+            .collect()
+    };
+    let (old, new) = (entries(&on_disk), entries(&current));
+    let mut changed = Vec::new();
+    for (path, sum) in &old {
+        match new.iter().find(|(p, _)| p == path) {
+            None => changed.push(format!("{label}/{path} was deleted")),
+            Some((_, s)) if s != sum => changed.push(format!("{label}/{path} was edited")),
+            _ => {}
+        }
+    }
+    for (path, _) in &new {
+        if !old.iter().any(|(p, _)| p == path) {
+            changed.push(format!("{label}/{path} is not recorded in {SUM_FILE}"));
+        }
+    }
+    let what = if on_disk.is_empty() {
+        format!("{label}/{SUM_FILE} is missing")
+    } else if changed.is_empty() {
+        format!("{label}/{SUM_FILE} was edited")
+    } else {
+        changed.join("; ")
+    };
+    Some(
+        Diagnostic::error(
+            "migration-history-changed",
+            format!("released migrations differ from {SUM_FILE}: {what}"),
+        )
+        .help("released migrations are immutable: restore them (git checkout), and put new changes in a new migration with `schemac migrate <name>`"),
+    )
 }
 
 /// The state after the last released migration (the empty database when none).
@@ -98,36 +199,8 @@ pub fn verify(migrations_dir: &Path, label: &str, ir: &Ir, diags: &mut Diagnosti
     if !migrations_dir.is_dir() {
         return;
     }
-    let sum_path = migrations_dir.join(SUM_FILE);
-    let on_disk = std::fs::read_to_string(&sum_path).unwrap_or_default();
-    let current = compute_sum(migrations_dir);
-    if on_disk != current {
-        let old: Vec<&str> = on_disk.lines().skip(1).collect();
-        let new: Vec<&str> = current.lines().skip(1).collect();
-        let path_of = |l: &str| {
-            l.split_once("  ")
-                .map(|(_, p)| p.to_string())
-                .unwrap_or_default()
-        };
-        let mut changed = Vec::new();
-        for l in &old {
-            let p = path_of(l);
-            match new.iter().find(|n| path_of(n) == p) {
-                None => changed.push(format!("{p} was deleted")),
-                Some(n) if n != l => changed.push(format!("{p} was edited")),
-                _ => {}
-            }
-        }
-        for n in &new {
-            let p = path_of(n);
-            if !old.iter().any(|l| path_of(l) == p) {
-                changed.push(format!("{p} is not recorded in {SUM_FILE}"));
-            }
-        }
-        diags.push(
-            Diagnostic::error("migration-history-changed", format!("released migrations in {label} differ from {SUM_FILE}: {}", if changed.is_empty() { "the checksum file was edited".to_string() } else { changed.join("; ") }))
-                .help("released migrations are immutable: restore them (git checkout), and put new changes in a new migration with `schemac migrate <name>`"),
-        );
+    if let Some(d) = history_problems(migrations_dir, label) {
+        diags.push(d);
         return;
     }
     match last_snapshot(migrations_dir, &ir.project.default_schema) {
@@ -177,10 +250,8 @@ pub fn migrate(
         return Ok(None);
     }
     if migrations_dir.is_dir() {
-        let mut before = Diagnostics::default();
-        verify_sums_only(migrations_dir, &mut before);
-        if before.has_errors() {
-            diags.extend(before);
+        if let Some(d) = history_problems(migrations_dir, &migrations_dir.display().to_string()) {
+            diags.push(d);
             return Ok(None);
         }
     }
@@ -227,7 +298,19 @@ pub fn write_migration(
     r: &Request,
     diags: &mut Diagnostics,
 ) -> std::io::Result<Option<MigrateOutcome>> {
-    let number = released(migrations_dir).last().map_or(1, |r| r.number + 1);
+    let Some(number) = released(migrations_dir)
+        .last()
+        .map_or(Some(1), |r| r.number.checked_add(1))
+    else {
+        diags.push(
+            Diagnostic::error(
+                "migration-history-changed",
+                "the last migration's number is the largest there can be",
+            )
+            .help("renumber the history's folders from 0001 (and run `schemac migrate` again)"),
+        );
+        return Ok(None);
+    };
     let dir_name = format!("{number:04}_{name}");
     let req = MigrationRequest {
         name: &dir_name,
@@ -256,22 +339,12 @@ pub fn write_migration(
     }
     std::fs::write(tmp.join("snapshot.json"), new.db_state().to_json())?;
     std::fs::rename(&tmp, &dir)?;
-    std::fs::write(migrations_dir.join(SUM_FILE), compute_sum(migrations_dir))?;
+    crate::output::replace_file(
+        &migrations_dir.join(SUM_FILE),
+        compute_sum(migrations_dir).as_bytes(),
+    )?;
     Ok(Some(MigrateOutcome::Written {
         dir_name,
         migration,
     }))
-}
-
-fn verify_sums_only(migrations_dir: &Path, diags: &mut Diagnostics) {
-    let on_disk = std::fs::read_to_string(migrations_dir.join(SUM_FILE)).unwrap_or_default();
-    if !released(migrations_dir).is_empty() && on_disk != compute_sum(migrations_dir) {
-        diags.push(
-            Diagnostic::error(
-                "migration-history-changed",
-                format!("released migrations differ from {SUM_FILE}"),
-            )
-            .help("restore the released migrations (git checkout) before adding a new one"),
-        );
-    }
 }

@@ -325,6 +325,14 @@ fn migrate(name: &str, d: &Dirs) -> ExitCode {
         return ExitCode::from(1);
     };
     let dir = d.out.join("migrations");
+    // A build swaps the whole output directory: the two must not interleave.
+    let _lock = match schemac::output::lock_output_dir(&d.out) {
+        Ok(l) => l,
+        Err(e) => {
+            errln!("schemac: cannot lock {e}");
+            return ExitCode::from(1);
+        }
+    };
     match schemac::history::migrate(&dir, name, &ir, &mut c.diagnostics) {
         Err(e) => {
             errln!("schemac: cannot write to {}: {e}", dir.display());

@@ -85,10 +85,7 @@ fn at(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 /// No existing path is written through: new files are created exclusively inside a new
 /// directory, so a symlink planted at a file's path is never followed.
 pub fn write(out_dir: &Path, output: &Output) -> Result<WriteReport, WriteError> {
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = parent_of(out_dir);
     std::fs::create_dir_all(&parent).map_err(at(&parent))?;
     let name = out_dir
         .file_name()
@@ -97,8 +94,7 @@ pub fn write(out_dir: &Path, output: &Output) -> Result<WriteReport, WriteError>
             path: out_dir.to_path_buf(),
             error: std::io::Error::other("the output directory needs a name"),
         })?;
-    let lock = std::fs::File::open(&parent).map_err(at(&parent))?;
-    lock.lock().map_err(at(&parent))?;
+    let _lock = lock_output_dir(out_dir)?;
     remove_leftovers(&parent, &name);
 
     let mut report = WriteReport::default();
@@ -129,6 +125,50 @@ pub fn write(out_dir: &Path, output: &Output) -> Result<WriteReport, WriteError>
     let _ = std::fs::remove_dir_all(&stage);
     sync_dir(&parent);
     Ok(report)
+}
+
+/// Waits for, then holds until dropped, the lock that every command writing into an
+/// output directory takes (`build`, `migrate`): an exclusive `flock` on its parent
+/// directory, which the kernel releases when the holder exits or is killed.
+pub fn lock_output_dir(out_dir: &Path) -> Result<std::fs::File, WriteError> {
+    let parent = parent_of(out_dir);
+    std::fs::create_dir_all(&parent).map_err(at(&parent))?;
+    let lock = std::fs::File::open(&parent).map_err(at(&parent))?;
+    lock.lock().map_err(at(&parent))?;
+    Ok(lock)
+}
+
+/// Writes a file by creating a new one beside it and renaming it into place: readers
+/// see the old or the new content, and a symlink at the path is replaced, not followed.
+pub fn replace_file(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = path.with_file_name(format!(".{name}.schemac-{}-{nanos}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(content)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn parent_of(out_dir: &Path) -> PathBuf {
+    match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Builds the complete new output directory at `stage`.
@@ -276,6 +316,9 @@ pub enum Drift {
     Extra(String),
 }
 
+/// Time given to computing one file's diff for `check`.
+const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Compares the output directory with what `build` would write.
 pub fn compare(out_dir: &Path, out_label: &str, output: &Output) -> Vec<Drift> {
     let mut drifts = Vec::new();
@@ -285,7 +328,11 @@ pub fn compare(out_dir: &Path, out_label: &str, output: &Output) -> Vec<Drift> {
             Err(_) => drifts.push(Drift::Missing(rel.clone())),
             Ok(bytes) if bytes != content.as_bytes() => {
                 let old = String::from_utf8_lossy(&bytes);
-                let diff = TextDiff::from_lines(old.as_ref(), content.as_str())
+                // Myers' diff is quadratic on files that share little; past the deadline
+                // `similar` settles for a coarser (still correct) diff.
+                let diff = TextDiff::configure()
+                    .deadline(std::time::Instant::now() + DIFF_DEADLINE)
+                    .diff_lines(old.as_ref(), content.as_str())
                     .unified_diff()
                     .context_radius(3)
                     .header(

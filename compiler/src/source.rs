@@ -29,6 +29,17 @@ pub fn load(dir: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Proje
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "project".to_string());
     let project_path = dir.join("schemac.toml");
+    if !dir.is_dir() {
+        // The directory as the user gave it: there is no other name to show.
+        diags.push(
+            Diagnostic::error(
+                "missing-project-file",
+                format!("the project directory `{}` does not exist", dir.display()),
+            )
+            .help("pass the directory that holds `schemac.toml`: `--project <dir>` (default `schemas`)"),
+        );
+        return out;
+    }
     if !project_path.is_file() {
         diags.push(
             Diagnostic::error(

@@ -521,6 +521,20 @@ fn order_domains(
                 .join(", ");
             let mut d = Diagnostic::error("domain-cycle", format!("domains {names} depend on each other, so they cannot be deployed one after another"))
                 .help("move the objects that reference each other into one domain, or remove one direction of the references");
+            // The declared `depends_on` entries that close the cycle.
+            for m in &members {
+                for (dep, l) in ir.domains[*m].depends_on.iter().flatten() {
+                    if members.iter().any(|o| ir.domains[*o].name == *dep) {
+                        d = d.label(
+                            l,
+                            format!(
+                                "domain `{}` declares that it depends on `{dep}`",
+                                ir.domains[*m].name
+                            ),
+                        );
+                    }
+                }
+            }
             for ((a, b), (from, to)) in &actual {
                 if members.contains(a) && members.contains(b) {
                     let (what, l) = describe(ir, *to);
