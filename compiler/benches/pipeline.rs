@@ -164,6 +164,10 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
+    if args.iter().any(|a| a == "--adverse") {
+        adverse();
+        return;
+    }
     let exe = std::env::current_exe().unwrap();
     println!("tables\tbytes\tfloor_ms\tparse_ms\tresolve_ms\tlint_ms\tplan_ms\temit_ms\ttotal_ms\tmigrate_ms\ttotal/floor\tbuild_peak_mb\tpeak_with_migrate_mb");
     let mut totals = Vec::new();
@@ -196,11 +200,95 @@ fn main() {
         .to_path_buf();
     match check_process(&root) {
         Some(d) => println!(
-            "`schemac check` on schemas/ (release binary, whole process, median of 10): {:.1} ms",
+            "`schemac check` on schemas/ (dist binary, whole process, median of 10): {:.1} ms",
             ms(d)
         ),
         None => println!(
-            "`schemac check` on schemas/: build the release binary first (`cargo build --release`)"
+            "`schemac check` on schemas/: build the dist binary first (`cargo build --profile dist`)"
         ),
+    }
+    let out = Command::new(&exe).arg("--adverse").output().unwrap();
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Compiles a project and renders every diagnostic, as `schemac build` does.
+fn compile_and_report(dir: &Path) -> (Duration, usize) {
+    let t = Instant::now();
+    let c = schemac::compile(dir);
+    let renderer = schemac::diag::Renderer::plain(100);
+    let sorted = c.diagnostics.sorted(&c.sources);
+    let bytes: usize = sorted
+        .iter()
+        .map(|d| renderer.render(d, &c.sources).len())
+        .sum();
+    let elapsed = t.elapsed();
+    std::hint::black_box(bytes);
+    std::mem::forget(c);
+    (elapsed, sorted.len())
+}
+
+/// Inputs that once cost quadratic time, against a clean build of the same project:
+/// 10,000 errors in one file (unknown tables, each with a "did you mean") and a chain of
+/// 10,000 table renames.
+fn adverse() {
+    let clean = tmp("adverse-clean");
+    schemac::synth::write_project(&clean, 10_000, 42, false).unwrap();
+    let with = |label: &str, extra: &dyn Fn(usize) -> String| {
+        let dir = tmp(label);
+        schemac::synth::write_project(&dir, 10_000, 42, false).unwrap();
+        let file = dir.join("domains/d0.toml");
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        for i in 0..10_000 {
+            text.push_str(&extra(i));
+        }
+        std::fs::write(&file, text).unwrap();
+        dir
+    };
+    let errors = with("adverse-errors", &|i| {
+        format!("\n[tables.d0_bad_{i:05}s.columns]\nid = {{ type = \"bigint\", primary_key = true }}\nref = {{ type = \"bigint\", references = \"d9_itemz_{i:05}s.id\" }}\n")
+    });
+    let renames = with("adverse-renames", &|i| {
+        let to = if i < 9_999 {
+            format!("d0_old_{:05}s", i + 1)
+        } else {
+            "d0_items_00000s".to_string()
+        };
+        format!("\n[renames.tables.d0_old_{i:05}s]\nto = \"{to}\"\nreason = \"chain\"\n")
+    });
+    let runs = 3;
+    let time = |dir: &Path| {
+        let mut v = Vec::new();
+        let mut n = 0;
+        for _ in 0..runs {
+            let (d, count) = compile_and_report(dir);
+            v.push(d);
+            n = count;
+        }
+        (median(v), n)
+    };
+    let (base, _) = time(&clean);
+    println!(
+        "\nadverse inputs (median of {runs}; ratio to the clean 10,000-table build, target <= 2.0)"
+    );
+    println!("input\tdiagnostics\tms\tratio");
+    println!("clean 10,000 tables\t0\t{:.0}\t1.00", ms(base));
+    for (label, dir) in [
+        ("10,000 errors in one file", &errors),
+        ("10,000 chained renames", &renames),
+    ] {
+        let (d, n) = time(dir);
+        println!(
+            "{label}\t{n}\t{:.0}\t{:.2}",
+            ms(d),
+            d.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+    for d in [clean, errors, renames] {
+        let _ = std::fs::remove_dir_all(d);
     }
 }

@@ -61,6 +61,7 @@ pub fn compile(dir: &Path) -> Compilation {
 
 /// Compiles with options; see [`compile`].
 pub fn compile_with(dir: &Path, options: &Options) -> Compilation {
+    diag::reset_suggestion_budget();
     let mut c = Compilation::default();
     let src = source::load(dir, &mut c.sources, &mut c.diagnostics);
     // A file that did not parse would make every reference into it look unknown, so

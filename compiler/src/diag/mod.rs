@@ -220,15 +220,45 @@ impl Diagnostics {
     }
 }
 
+/// How many candidate names one compilation may compare by edit distance for "did you
+/// mean" suggestions. Each comparison is cheap, but N unknown names against N declared
+/// ones is quadratic: with 10,000 of each, suggestions alone took over 100 s. Past the
+/// budget, diagnostics come without a suggestion. The budget is per thread and reset at
+/// the start of each compilation, so the same input gets the same suggestions.
+pub const SUGGESTION_BUDGET: u64 = 200_000;
+
+thread_local! {
+    static SUGGESTIONS_LEFT: std::cell::Cell<u64> = const { std::cell::Cell::new(SUGGESTION_BUDGET) };
+}
+
+/// Restores the suggestion budget (at the start of a compilation).
+pub fn reset_suggestion_budget() {
+    SUGGESTIONS_LEFT.with(|b| b.set(SUGGESTION_BUDGET));
+}
+
 /// "Did you mean" candidate: the closest name within a small edit distance.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min()
-        .map(|(_, c)| c)
+    let len = word.chars().count();
+    SUGGESTIONS_LEFT.with(|left| {
+        let mut best: Option<(usize, &'a str)> = None;
+        for c in candidates {
+            let limit = 2.max(c.len() / 3);
+            // The distance is at least the difference in length: no need to compute it.
+            if c.len().abs_diff(len) > limit && c.chars().count().abs_diff(len) > limit {
+                continue;
+            }
+            if left.get() == 0 {
+                return None;
+            }
+            left.set(left.get() - 1);
+            let d = strsim::damerau_levenshtein(word, c);
+            if d <= limit && best.is_none_or(|b| (d, c) < b) {
+                best = Some((d, c));
+            }
+        }
+        best.map(|(_, c)| c)
+    })
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ddl::*;
-use super::quote::{begin_transaction, comment_text, quote_ident, squawk_ignore};
+use super::quote::{begin_transaction, comment_text, lock_guard, quote_ident, squawk_ignore};
 use crate::diag::Sources;
 use crate::ir::{DomainId, Ir};
 use crate::plan::{Node, Plan};
@@ -180,6 +180,7 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
         "The whole schema, created from an empty database in dependency order.",
     );
     s.push_str(&begin(ir));
+    let body_at = s.len();
     for schema in schemas_of(ir, &plan.order) {
         section(
             &mut s,
@@ -207,6 +208,9 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
     s.reserve(rendered.iter().map(|r| r.1.len()).sum::<usize>() + 16);
     for (_, text) in &rendered {
         s.push_str(text);
+    }
+    if let Some(guard) = lock_guard(&s[body_at..]) {
+        s.insert_str(body_at, &guard);
     }
     s.push_str("\nCOMMIT;\n");
     out.files.insert("schema.sql".into(), s);
@@ -242,6 +246,7 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
             &format!("Domain `{}`. {after}", comment_text(&domain.name)),
         );
         f.push_str(&begin(ir));
+        let body_at = f.len();
         for schema in &new_schemas {
             section(
                 &mut f,
@@ -262,6 +267,9 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
         for &i in &positions {
             f.push_str(&rendered[i].1);
         }
+        if let Some(guard) = lock_guard(&f[body_at..]) {
+            f.insert_str(body_at, &guard);
+        }
         f.push_str("\nCOMMIT;\n");
         out.files.insert(format!("{stem}.sql"), f);
 
@@ -270,6 +278,7 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
             r.push_str("-- WARNING: dropping tables deletes their rows.\n");
         }
         r.push_str(&begin(ir));
+        let body_at = r.len();
         for &i in positions.iter().rev() {
             if let Some(stmt) = drop_node(ir, plan.order[i]) {
                 let heading = &rendered[i].0;
@@ -282,6 +291,9 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
                 &format!("undo schema {schema}"),
                 &[format!("DROP SCHEMA {};", quote_ident(schema))],
             );
+        }
+        if let Some(guard) = lock_guard(&r[body_at..]) {
+            r.insert_str(body_at, &guard);
         }
         r.push_str("\nCOMMIT;\n");
         out.files.insert(format!("{stem}.rollback.sql"), r);

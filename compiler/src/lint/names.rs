@@ -210,6 +210,9 @@ pub(super) fn check_table_names(
     rule: &'static str,
     judge: impl Fn(&Ir, DomainId, &str, &str) -> Option<NameVerdict>,
 ) {
+    // Looked up once per table and per rename: a set, not a scan of every table.
+    let declared: std::collections::BTreeSet<&crate::ir::QName> =
+        ir.tables.iter().map(|t| &t.name).collect();
     for (i, t) in ir.tables.iter().enumerate() {
         if let Some(v) = judge(ir, t.domain, &t.name.schema, &t.name.name) {
             debug_assert_eq!(v.rule, rule);
@@ -222,10 +225,7 @@ pub(super) fn check_table_names(
                 v.help,
             );
             if let Some(s) = v.suggestion {
-                if ir
-                    .table(&crate::ir::QName::new(t.name.schema.clone(), s.clone()))
-                    .is_none()
-                {
+                if !declared.contains(&crate::ir::QName::new(t.name.schema.clone(), s.clone())) {
                     f = f.with_fix(Fix::RenameTable {
                         file: t.loc.file,
                         schema: t.name.schema.clone(),
@@ -239,7 +239,7 @@ pub(super) fn check_table_names(
         }
     }
     for r in &ir.table_renames {
-        if ir.table(&r.to).is_some() {
+        if declared.contains(&r.to) {
             continue;
         }
         if let Some(v) = judge(ir, r.domain, &r.to.schema, &r.to.name) {

@@ -269,14 +269,14 @@ impl Lowerer<'_> {
                     );
                 }
             } else if !self.ir.project.external_functions.contains(&fq) {
-                let names: Vec<String> = self.functions.keys().map(|k| k.name.clone()).collect();
-                let help = match did_you_mean(&fq.name, names.iter().map(String::as_str)) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => format!(
-                        "declare `[functions.{}]` with `returns = \"trigger\"`",
-                        fq.name
-                    ),
-                };
+                let help =
+                    match did_you_mean(&fq.name, self.functions.keys().map(|k| k.name.as_str())) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => format!(
+                            "declare `[functions.{}]` with `returns = \"trigger\"`",
+                            fq.name
+                        ),
+                    };
                 self.err(
                     Diagnostic::error(
                         "unknown-function",

@@ -80,8 +80,7 @@ impl Lowerer<'_> {
                 let span = find_word(&v.value, &word)
                     .map(|r| span_in_value(self.text(file), &v.span, r))
                     .unwrap_or(v.span.clone());
-                let names: Vec<String> = self.relations.keys().map(|k| k.name.clone()).collect();
-                let help = match did_you_mean(&q.name, names.iter().map(String::as_str)) {
+                let help = match did_you_mean(&q.name, self.relations.keys().map(|k| k.name.as_str())) {
                     Some(c) => format!("did you mean `{c}`? Otherwise declare `{q}` in this project or under `[external.tables]` in schemac.toml"),
                     None => format!("declare `{q}` in this project, or under `[external.tables]` in schemac.toml if it exists outside it"),
                 };

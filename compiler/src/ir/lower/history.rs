@@ -80,7 +80,7 @@ impl Lowerer<'_> {
                     .help("say why the table was renamed"),
                 );
             }
-            if self.ir.table_renames.iter().any(|x| x.from == fq) {
+            if !self.renamed_tables.insert(fq.clone()) {
                 self.err(
                     Diagnostic::error(
                         "duplicate-rename",
@@ -105,7 +105,16 @@ impl Lowerer<'_> {
             let tq = self.qualify(&cr.table.value);
             let from = self.ident(file, &cr.from, "column");
             let to = self.ident(file, &cr.to, "column");
-            match self.ir.tables.iter().find(|t| t.name == tq).cloned() {
+            let table = self.table_index.get(&tq).map(|&i| &self.ir.tables[i]);
+            // What the checks below need from the table (the lookup is by index: a
+            // project may declare thousands of renames).
+            let table = table.map(|t| {
+                (
+                    t.column(&to).is_some(),
+                    t.column(&from).map(|c| c.loc.clone()),
+                )
+            });
+            match table {
                 None => self.err(
                     Diagnostic::error(
                         "unknown-table",
@@ -117,8 +126,8 @@ impl Lowerer<'_> {
                     .label(&loc(file, &cr.table), "unknown table")
                     .help("name the table by its current name"),
                 ),
-                Some(t) => {
-                    if t.column(&to).is_none() {
+                Some((has_to, from_loc)) => {
+                    if !has_to {
                         self.err(
                             Diagnostic::error(
                                 "unknown-column",
@@ -131,8 +140,7 @@ impl Lowerer<'_> {
                             .help(format!("declare column `{to}` in `{}`", tq.name)),
                         );
                     }
-                    if let Some(c) = t.column(&from) {
-                        let cl = c.loc.clone();
+                    if let Some(cl) = from_loc {
                         self.err(
                             Diagnostic::error(
                                 "rename-source-exists",
@@ -168,78 +176,105 @@ impl Lowerer<'_> {
     }
 
     /// Each rename chain (`a -> b`, `b -> c`) must end in a declared table, without loops.
+    ///
+    /// Every old name leads to exactly one next name, so the renames form a functional
+    /// graph: each chain is walked once and its end shared by every name on it, which
+    /// keeps the check linear (times a log) in the number of renames, however they chain.
     pub(super) fn check_rename_chains(&mut self) {
-        let map: BTreeMap<QName, QName> = self
+        let next: BTreeMap<&QName, &QName> = self
             .ir
             .table_renames
             .iter()
-            .map(|r| (r.from.clone(), r.to.clone()))
+            .filter(|r| r.from != r.to)
+            .map(|r| (&r.from, &r.to))
             .collect();
-        let renames = self.ir.table_renames.clone();
-        // Self-renames are reported on their own (`rename-to-itself`).
-        for r in renames.iter().filter(|r| r.from != r.to) {
-            let mut chain = vec![r.from.clone()];
-            let mut cur = r.to.clone();
-            loop {
-                if cur == r.from {
-                    // A loop is reported once, at its smallest member.
-                    if chain.iter().all(|q| q >= &r.from) {
-                        let names = chain
-                            .iter()
-                            .map(|q| format!("`{}`", q.name))
-                            .collect::<Vec<_>>()
-                            .join(" -> ");
-                        self.err(
-                            Diagnostic::error(
-                                "rename-cycle",
-                                format!("the renames {names} -> `{}` form a loop", r.from.name),
-                            )
-                            .label(&r.loc, "this rename leads back to itself")
-                            .help("remove one rename of the loop"),
-                        );
-                    }
-                    break;
+        // Where each old name's chain ends; `None` when it runs into a loop.
+        let mut end: BTreeMap<&QName, Option<&QName>> = BTreeMap::new();
+        let mut loops: Vec<Vec<&QName>> = Vec::new();
+        for start in next.keys() {
+            let mut path: Vec<&QName> = Vec::new();
+            let mut on_path: BTreeMap<&QName, usize> = BTreeMap::new();
+            let mut cur: &QName = start;
+            let result = loop {
+                if let Some(known) = end.get(cur) {
+                    break *known;
                 }
-                if chain.contains(&cur) {
-                    break; // a loop further along, reported at its own members
+                if let Some(&at) = on_path.get(cur) {
+                    loops.push(path[at..].to_vec());
+                    break None;
                 }
-                match map.get(&cur).filter(|next| **next != cur) {
-                    Some(next) => {
-                        chain.push(cur.clone());
-                        cur = next.clone();
+                match next.get(cur) {
+                    Some(n) => {
+                        on_path.insert(cur, path.len());
+                        path.push(cur);
+                        cur = n;
                     }
-                    None => {
-                        if self
-                            .relations
-                            .get(&cur)
-                            .is_none_or(|(k, _)| *k != ObjKind::Table)
-                        {
-                            let names: Vec<String> =
-                                self.ir.tables.iter().map(|t| t.name.name.clone()).collect();
-                            let help =
-                                match did_you_mean(&cur.name, names.iter().map(String::as_str)) {
-                                    Some(c) => format!("did you mean `{c}`?"),
-                                    None => format!(
-                                        "declare table `{}`, or rename to a declared table",
-                                        cur.name
-                                    ),
-                                };
-                            self.err(
-                                Diagnostic::error(
-                                    "rename-target-missing",
-                                    format!(
-                                        "`{}` is renamed to `{}`, which is not a declared table",
-                                        r.from.name, cur.name
-                                    ),
-                                )
-                                .label(&r.to_loc, "not declared")
-                                .help(help),
-                            );
-                        }
-                        break;
-                    }
+                    None => break Some(cur),
                 }
+            };
+            for q in path {
+                end.insert(q, result);
             }
+        }
+        let mut problems = Vec::new();
+        for mut members in loops {
+            // Reported once, starting at its smallest member, as the rename of that member.
+            let first = (0..members.len()).min_by_key(|i| members[*i]).unwrap_or(0);
+            members.rotate_left(first);
+            let names = members
+                .iter()
+                .map(|q| format!("`{}`", q.name))
+                .collect::<Vec<_>>()
+                .join(" -> ");
+            if let Some(r) = self.ir.table_renames.iter().find(|r| r.from == *members[0]) {
+                problems.push(
+                    Diagnostic::error(
+                        "rename-cycle",
+                        format!("the renames {names} -> `{}` form a loop", members[0].name),
+                    )
+                    .label(&r.loc, "this rename leads back to itself")
+                    .help("remove one rename of the loop"),
+                );
+            }
+        }
+        let tables: Vec<&str> = self
+            .ir
+            .tables
+            .iter()
+            .map(|t| t.name.name.as_str())
+            .collect();
+        for r in self.ir.table_renames.iter().filter(|r| r.from != r.to) {
+            let Some(Some(cur)) = end.get(&r.from) else {
+                continue;
+            };
+            if self
+                .relations
+                .get(*cur)
+                .is_some_and(|(k, _)| *k == ObjKind::Table)
+            {
+                continue;
+            }
+            let help = match did_you_mean(&cur.name, tables.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!(
+                    "declare table `{}`, or rename to a declared table",
+                    cur.name
+                ),
+            };
+            problems.push(
+                Diagnostic::error(
+                    "rename-target-missing",
+                    format!(
+                        "`{}` is renamed to `{}`, which is not a declared table",
+                        r.from.name, cur.name
+                    ),
+                )
+                .label(&r.to_loc, "not declared")
+                .help(help),
+            );
+        }
+        for d in problems {
+            self.err(d);
         }
     }
 

@@ -46,6 +46,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         table_index: BTreeMap::new(),
         fragments: std::collections::HashMap::new(),
         builtin_types: std::collections::HashMap::new(),
+        renamed_tables: std::collections::BTreeSet::new(),
     };
     if let Some((file, p)) = &src.project {
         l.project(*file, p);
@@ -133,6 +134,8 @@ struct Lowerer<'a> {
     fragments: std::collections::HashMap<(FragmentKind, String), Result<SqlRefs, SqlError>>,
     /// Built-in column types by their text: (display, canonical).
     builtin_types: std::collections::HashMap<String, (String, String)>,
+    /// Old names of the table renames lowered so far (`duplicate-rename`).
+    renamed_tables: std::collections::BTreeSet<QName>,
 }
 
 fn loc<T>(file: FileId, v: &Sp<T>) -> Loc {

@@ -681,8 +681,10 @@ impl Lowerer<'_> {
             };
         let in_project = self.table_index.contains_key(&target);
         let Some(target_cols) = target_cols else {
-            let names: Vec<String> = self.ir.tables.iter().map(|t| t.name.name.clone()).collect();
-            let help = match did_you_mean(&target.name, names.iter().map(String::as_str)) {
+            let help = match did_you_mean(
+                &target.name,
+                self.ir.tables.iter().map(|t| t.name.name.as_str()),
+            ) {
                 Some(c) => format!("did you mean `{c}`?"),
                 None => format!(
                     "declare table `{}`, or list it under `[external.tables]` in schemac.toml",

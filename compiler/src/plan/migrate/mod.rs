@@ -578,12 +578,16 @@ fn render(
         s.push_str("COMMIT;\n");
     }
     s.push_str(&format!("\n{}", begin_transaction(lock, stmt_timeout)));
+    let body_at = s.len();
     for (h, stmts) in &script.tx {
         s.push_str(&format!("\n-- {}\n", comment_text(h)));
         for st in stmts {
             s.push_str(&annotated(st));
             s.push('\n');
         }
+    }
+    if let Some(guard) = lock_guard(&s[body_at..]) {
+        s.insert_str(body_at, &guard);
     }
     s.push_str("\nCOMMIT;\n");
     if !script.validate.is_empty() {
