@@ -29,8 +29,13 @@ fn a_schema_past_the_lock_table_says_so_and_its_domain_files_apply() {
 
     let schema = &files["schema.sql"];
     let estimate = schemac::emit::estimated_locks(schema);
-    assert!(estimate as f64 > capacity, "{tables} tables: estimate {estimate}");
-    let err = db.exec(schema).expect_err("schema.sql should stop at the guard");
+    assert!(
+        estimate as f64 > capacity,
+        "{tables} tables: estimate {estimate}"
+    );
+    let err = db
+        .exec(schema)
+        .expect_err("schema.sql should stop at the guard");
     assert!(
         err.contains("more than this server's lock table holds")
             && err.contains("set max_locks_per_transaction to at least"),
