@@ -96,3 +96,93 @@ fn control_characters_in_text_are_refused_before_anything_is_written() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Appends ` -- trailing comment` to the value of every fragment key in a TOML text
+/// (one-line basic strings).
+fn with_trailing_comments(toml: &str) -> (String, usize) {
+    const KEYS: [&str; 9] = [
+        "default = \"",
+        "check = \"",
+        "generated = \"",
+        "expression = \"",
+        "where = \"",
+        "using = \"",
+        "with_check = \"",
+        "query = \"",
+        "when = \"",
+    ];
+    let mut count = 0;
+    let mut out = String::new();
+    for line in toml.lines() {
+        let mut l = line.to_string();
+        for key in KEYS {
+            let mut from = 0;
+            while let Some(i) = l[from..].find(key) {
+                let start = from + i + key.len();
+                // The closing quote: the first one not escaped by a backslash.
+                let bytes = l.as_bytes();
+                let mut j = start;
+                while j < bytes.len() && !(bytes[j] == b'"' && bytes[j - 1] != b'\\') {
+                    j += 1;
+                }
+                if j >= bytes.len() || j == start {
+                    break;
+                }
+                l.insert_str(j, " -- trailing comment");
+                count += 1;
+                from = j + 21;
+            }
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    (out, count)
+}
+
+#[test]
+fn a_trailing_comment_in_any_fragment_cannot_swallow_what_follows() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok/everything");
+    let dir = tempdir("trailing");
+    copy_dir(&src, &dir);
+    let mut total = 0;
+    for e in std::fs::read_dir(dir.join("domains")).unwrap().flatten() {
+        let (text, n) = with_trailing_comments(&std::fs::read_to_string(e.path()).unwrap());
+        std::fs::write(e.path(), text).unwrap();
+        total += n;
+    }
+    assert!(total >= 10, "only {total} fragments were given a comment");
+    let c = compile_ok(&dir);
+    let files = &c.output.as_ref().unwrap().files;
+    let server = Server::get();
+    let db = server.database("trailing");
+    db.exec("CREATE TABLE public.canary (id int);").unwrap();
+    db.exec(&files["schema.sql"])
+        .unwrap_or_else(|e| panic!("schema.sql with trailing comments fails: {e}"));
+    assert_eq!(
+        db.query_one("select count(*) from pg_class where relname = 'canary'"),
+        "1"
+    );
+    // The same objects as without the comments.
+    let plain = compile_ok(&src);
+    let plain_db = server.database("trailing_plain");
+    plain_db
+        .exec(&plain.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    plain_db
+        .exec("CREATE TABLE public.canary (id int);")
+        .unwrap();
+    let strip = |dump: String| {
+        dump.lines()
+            .map(|l| match l.find(" -- trailing comment") {
+                Some(i) => l[..i].to_string(),
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        strip(db.dump(&["public"])).matches("CREATE").count(),
+        strip(plain_db.dump(&["public"])).matches("CREATE").count()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -133,7 +133,7 @@ impl Lowerer<'_> {
         let refs = self.sql(file, v, FragmentKind::Expr, what)?;
         let mut reads = BTreeSet::new();
         self.resolve_refs(file, v, &refs, what, deps, &mut reads);
-        Some(v.value.trim().to_string())
+        Some(closed_fragment(v.value.trim()))
     }
 
     // ---------------------------------------------------------------- types
@@ -238,5 +238,15 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+}
+
+/// A fragment as it is written into the SQL: when its last line ends in a `--` comment,
+/// a line break ends the comment, so that the `)`, `,` or `;` the emitter writes after
+/// the fragment is not commented out.
+pub(super) fn closed_fragment(text: &str) -> String {
+    match text.lines().last() {
+        Some(last) if last.contains("--") => format!("{text}\n"),
+        _ => text.to_string(),
     }
 }

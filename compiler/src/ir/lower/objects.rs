@@ -85,13 +85,9 @@ impl Lowerer<'_> {
             name: q,
             loc: loc(file, name),
             domain,
-            query: v
-                .query
-                .value
-                .trim()
-                .trim_end_matches(';')
-                .trim_end()
-                .to_string(),
+            query: super::fragments::closed_fragment(
+                v.query.value.trim().trim_end_matches(';').trim_end(),
+            ),
             query_loc: loc(file, &v.query),
             security_invoker: v.security_invoker.as_ref().is_some_and(|s| s.value),
             check_option,
