@@ -137,6 +137,8 @@ impl Lowerer<'_> {
                 kind: ObjKind::Table,
                 name: q.clone(),
             });
+            // A policy reads its table's columns, and what its subqueries select from.
+            self.fragment_scope = FragmentScope::Relations(vec![own_table(&self.ir.tables[idx])]);
             let using = p.using.as_ref().and_then(|u| {
                 self.expr(file, u, &format!("the `using` of policy `{pn}`"), &mut deps)
                     .map(|e| (e, loc(file, u)))
@@ -287,6 +289,18 @@ impl Lowerer<'_> {
                 );
             }
             let mut cond_deps = BTreeSet::new();
+            // A trigger's `when` reads `new` and `old`, rows of its table.
+            let row = own_table(&self.ir.tables[idx]);
+            self.fragment_scope = FragmentScope::Relations(vec![
+                crate::ir::columns::ScopeRelation {
+                    name: "new".into(),
+                    ..row.clone()
+                },
+                crate::ir::columns::ScopeRelation {
+                    name: "old".into(),
+                    ..row
+                },
+            ]);
             let condition = tr.condition.as_ref().and_then(|c| {
                 self.expr(
                     file,
@@ -310,5 +324,13 @@ impl Lowerer<'_> {
         table.grants = grants;
         table.revokes = revokes;
         table.triggers = triggers;
+    }
+}
+
+/// A table as a relation a fragment can read.
+fn own_table(t: &Table) -> crate::ir::columns::ScopeRelation {
+    crate::ir::columns::ScopeRelation {
+        name: t.name.name.clone(),
+        columns: Some(t.columns.iter().map(|c| c.name.clone()).collect()),
     }
 }

@@ -133,7 +133,96 @@ impl Lowerer<'_> {
         let refs = self.sql(file, v, FragmentKind::Expr, what)?;
         let mut reads = BTreeSet::new();
         self.resolve_refs(file, v, &refs, what, deps, &mut reads);
+        if let FragmentScope::Relations(base) = self.fragment_scope.clone() {
+            self.check_columns(file, v, false, &base, what);
+        }
         Some(closed_fragment(v.value.trim()))
+    }
+
+    /// The columns a relation named in a fragment's `FROM` has, when schemac knows them:
+    /// project tables and declared external tables (views, CTEs and the rest: `None`).
+    fn columns_of(&self, parts: &[String]) -> Option<Vec<String>> {
+        let q = match parts {
+            [n] => QName::new(self.ir.project.default_schema.clone(), n.clone()),
+            [s, n] | [_, s, n] => QName::new(s.clone(), n.clone()),
+            _ => return None,
+        };
+        if let Some(&i) = self.table_index.get(&q) {
+            return Some(
+                self.ir.tables[i]
+                    .columns
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect(),
+            );
+        }
+        self.ir
+            .project
+            .external_tables
+            .get(&q)
+            .map(|t| t.columns.keys().cloned().collect())
+    }
+
+    /// Reports every column name in the fragment that resolves to nothing, at its bytes.
+    pub(super) fn check_columns(
+        &mut self,
+        file: FileId,
+        v: &Sp<String>,
+        query: bool,
+        base: &[crate::ir::columns::ScopeRelation],
+        what: &str,
+    ) {
+        let text = v.value.as_str();
+        let tree = self
+            .parsed
+            .entry((query, text.to_string()))
+            .or_insert_with(|| {
+                crate::ir::columns::ParsedFragment::parse(text, query).map(std::rc::Rc::new)
+            })
+            .clone();
+        let Some(tree) = tree else { return };
+        let unknown =
+            crate::ir::columns::unknown_columns(text, &tree, base, &|p| self.columns_of(p));
+        for u in unknown {
+            let span = match &u.range {
+                Some(r) => span_in_value(self.text(file), &v.span, r.clone()),
+                None => v.span.clone(),
+            };
+            let message = match (&u.relation, base.is_empty() && !query) {
+                (Some(r), _) => format!(
+                    "{what} reads `{}`, but `{r}` has no column `{}`",
+                    u.written, u.column
+                ),
+                (None, true) => format!(
+                    "{what} reads the column `{}`, but a default cannot read columns",
+                    u.written
+                ),
+                (None, false) => format!(
+                    "{what} reads `{}`, which is not a column of any table it can see",
+                    u.written
+                ),
+            };
+            let help = match did_you_mean(&u.column, u.candidates.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None if u.candidates.is_empty() => {
+                    "use a value or a function call instead".to_string()
+                }
+                None => format!(
+                    "the columns here are {}",
+                    u.candidates
+                        .iter()
+                        .take(12)
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            self.err(
+                Diagnostic::error("unknown-column", message)
+                    .label(&Loc::new(file, span), "unknown column")
+                    .help(help),
+            );
+        }
     }
 
     // ---------------------------------------------------------------- types

@@ -47,6 +47,8 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         fragments: std::collections::HashMap::new(),
         builtin_types: std::collections::HashMap::new(),
         renamed_tables: std::collections::BTreeSet::new(),
+        fragment_scope: FragmentScope::Unchecked,
+        parsed: std::collections::HashMap::new(),
     };
     if let Some((file, p)) = &src.project {
         l.project(*file, p);
@@ -76,6 +78,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
             }
         }
     }
+    l.fragment_scope = FragmentScope::Unchecked;
     // Foreign keys need every table's columns, so they are resolved after all tables.
     for (i, fks) in pending_fks.into_iter().enumerate() {
         for fk in fks {
@@ -86,6 +89,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         for (name, t) in &d.tables {
             l.table_late(*file, name, t);
         }
+        l.fragment_scope = FragmentScope::Unchecked;
         for (name, v) in &d.views {
             l.view(*file, *id, name, v);
         }
@@ -136,6 +140,24 @@ struct Lowerer<'a> {
     builtin_types: std::collections::HashMap<String, (String, String)>,
     /// Old names of the table renames lowered so far (`duplicate-rename`).
     renamed_tables: std::collections::BTreeSet<QName>,
+    /// What the column names of the expressions being lowered resolve against.
+    fragment_scope: FragmentScope,
+    /// Syntax trees of fragments by text, for the column check (`None`: did not parse).
+    parsed: std::collections::HashMap<
+        (bool, String),
+        Option<std::rc::Rc<crate::ir::columns::ParsedFragment>>,
+    >,
+}
+
+/// What the column names of an expression resolve against.
+#[derive(Debug, Clone, Default)]
+enum FragmentScope {
+    /// Not checked (a function's argument default, an expression outside a table).
+    #[default]
+    Unchecked,
+    /// These relations (a table's own columns; `new` and `old` in a trigger's `when`).
+    /// With none, the expression may read no column at all (a column default).
+    Relations(Vec<crate::ir::columns::ScopeRelation>),
 }
 
 fn loc<T>(file: FileId, v: &Sp<T>) -> Loc {

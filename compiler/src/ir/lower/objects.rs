@@ -30,6 +30,13 @@ impl Lowerer<'_> {
                 &mut deps,
                 &mut reads,
             );
+            self.check_columns(
+                file,
+                &v.query,
+                true,
+                &[],
+                &format!("the query of view `{n}`"),
+            );
         }
         let q = QName::new(schema, n.clone());
         deps.remove(&ObjRef {

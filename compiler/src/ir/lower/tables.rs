@@ -172,6 +172,12 @@ impl Lowerer<'_> {
                     )),
             );
         }
+        // Checks, generated columns and index expressions read this table's columns.
+        let own = FragmentScope::Relations(vec![crate::ir::columns::ScopeRelation {
+            name: tn.clone(),
+            columns: Some(t.columns.keys().map(|k| k.value.clone()).collect()),
+        }]);
+        self.fragment_scope = own.clone();
         for (cname, c) in &t.columns {
             let cn = self.ident(file, cname, "column");
             let cl = loc(file, cname);
@@ -182,9 +188,12 @@ impl Lowerer<'_> {
             if is_pk {
                 pk_cols.push((cn.clone(), cl.clone()));
             }
+            // PostgreSQL refuses a default that reads a column.
+            self.fragment_scope = FragmentScope::Relations(Vec::new());
             let default = c.default.as_ref().and_then(|d| {
                 self.expr(file, d, &format!("the default of `{tn}.{cn}`"), &mut deps)
             });
+            self.fragment_scope = own.clone();
             let generated = c.generated.as_ref().and_then(|g| {
                 self.expr(
                     file,
@@ -605,6 +614,7 @@ impl Lowerer<'_> {
                 );
             }
         }
+        self.fragment_scope = FragmentScope::Unchecked;
         let allow = self.exemptions(file, &t.allow);
         Some((
             Table {

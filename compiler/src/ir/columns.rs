@@ -1,0 +1,460 @@
+//! Column names inside SQL fragments, resolved as PostgreSQL would resolve them: a
+//! typo in `cb.subscription_teir` is an error at compile time, not at deploy time.
+//!
+//! The base scope is what the fragment is attached to (a table for checks, index
+//! expressions and policies; `new` and `old` for a trigger's `when`; nothing for a
+//! default, which PostgreSQL forbids to read columns). Each query inside the fragment
+//! adds the relations of its `FROM` and the names of its select list. Every scope is
+//! searched from the innermost outwards.
+//!
+//! The check is sound before it is complete: a relation whose columns schemac does not
+//! know (a view, a CTE, a subquery or function in `FROM`, an unknown table, which is
+//! reported elsewhere) makes its scope open, and nothing is reported against an open
+//! scope.
+
+use std::ops::{ControlFlow, Range};
+
+use sqlparser::ast::{
+    Expr, Ident, Query, SelectItem, SetExpr, TableFactor, TableWithJoins, Visit, Visitor,
+};
+
+/// A relation a fragment can name: its name (or alias) and its columns, `None` when
+/// they are not known.
+#[derive(Debug, Clone)]
+pub struct ScopeRelation {
+    pub name: String,
+    pub columns: Option<Vec<String>>,
+}
+
+/// A column name that resolves to nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownColumn {
+    /// As written, folded (`owner_idd`, or `l.owner_idd`).
+    pub written: String,
+    /// The column part, folded.
+    pub column: String,
+    /// The relation it was looked up in, when qualified.
+    pub relation: Option<String>,
+    /// Where it is written in the fragment (bytes).
+    pub range: Option<Range<usize>>,
+    /// The columns it could have meant.
+    pub candidates: Vec<String>,
+}
+
+/// Keywords PostgreSQL reads as values where a column name could stand.
+const VALUE_KEYWORDS: [&str; 11] = [
+    "current_user",
+    "session_user",
+    "current_role",
+    "user",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
+    "current_catalog",
+    "current_schema",
+];
+
+/// Finds the unknown column names of an expression or query. `relation` tells the
+/// columns of a relation named in a `FROM` (`None`: not known).
+pub fn unknown_columns(
+    text: &str,
+    tree: &ParsedFragment,
+    base: &[ScopeRelation],
+    relation: &dyn Fn(&[String]) -> Option<Vec<String>>,
+) -> Vec<UnknownColumn> {
+    let mut c = Checker {
+        text,
+        base,
+        relation,
+        scopes: Vec::new(),
+        found: Vec::new(),
+    };
+    let _ = match tree {
+        ParsedFragment::Expr(e) => e.visit(&mut c),
+        ParsedFragment::Query(q) => q.visit(&mut c),
+    };
+    c.found
+}
+
+/// A fragment's syntax tree.
+#[derive(Debug, Clone)]
+pub enum ParsedFragment {
+    Expr(Box<Expr>),
+    Query(Box<Query>),
+}
+
+impl ParsedFragment {
+    /// Parses an expression or a query; `None` when it does not parse (reported by
+    /// the syntax check).
+    pub fn parse(text: &str, query: bool) -> Option<ParsedFragment> {
+        let dialect = sqlparser::dialect::PostgreSqlDialect {};
+        let mut p = sqlparser::parser::Parser::new(&dialect)
+            .try_with_sql(text)
+            .ok()?;
+        if query {
+            p.parse_query().ok().map(ParsedFragment::Query)
+        } else {
+            p.parse_expr()
+                .ok()
+                .map(|e| ParsedFragment::Expr(Box::new(e)))
+        }
+    }
+}
+
+/// A CTE's name and, when they can be named, its columns.
+type Cte = (String, Option<Vec<String>>);
+
+struct Scope {
+    relations: Vec<ScopeRelation>,
+    /// Output names of the select list (ORDER BY may use them).
+    outputs: Vec<String>,
+}
+
+struct Checker<'a> {
+    text: &'a str,
+    base: &'a [ScopeRelation],
+    relation: &'a dyn Fn(&[String]) -> Option<Vec<String>>,
+    scopes: Vec<Scope>,
+    found: Vec<UnknownColumn>,
+}
+
+fn fold(i: &Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
+impl Checker<'_> {
+    /// Every relation in scope, innermost first.
+    fn relations(&self) -> impl Iterator<Item = &ScopeRelation> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.relations.iter())
+            .chain(self.base.iter())
+    }
+
+    fn range_of(&self, ident: &Ident) -> Option<Range<usize>> {
+        let start = offset_of(
+            self.text,
+            ident.span.start.line as usize,
+            ident.span.start.column as usize,
+        )?;
+        let end = offset_of(
+            self.text,
+            ident.span.end.line as usize,
+            ident.span.end.column as usize,
+        )
+        .filter(|e| *e > start)
+        .unwrap_or(start + ident.value.len());
+        Some(start..end.min(self.text.len()))
+    }
+
+    fn unqualified(&mut self, ident: &Ident) {
+        let name = fold(ident);
+        if VALUE_KEYWORDS.contains(&name.as_str()) && ident.quote_style.is_none() {
+            return;
+        }
+        let mut candidates = Vec::new();
+        for r in self.relations() {
+            match &r.columns {
+                None => return,
+                Some(cols) if cols.contains(&name) => return,
+                Some(cols) => candidates.extend(cols.iter().cloned()),
+            }
+            // A whole-row reference (`row_to_json(t)`).
+            if r.name == name {
+                return;
+            }
+        }
+        if self.scopes.iter().any(|s| s.outputs.contains(&name)) {
+            return;
+        }
+        candidates.sort();
+        candidates.dedup();
+        let range = self.range_of(ident);
+        self.found.push(UnknownColumn {
+            written: name.clone(),
+            column: name,
+            relation: None,
+            range,
+            candidates,
+        });
+    }
+
+    fn qualified(&mut self, parts: &[Ident]) {
+        // `rel.col`, `schema.rel.col`; longer chains (composite fields) are not checked.
+        let (rel, col) = match parts {
+            [r, c] | [_, r, c] => (fold(r), c),
+            _ => return,
+        };
+        let column = fold(col);
+        let Some(r) = self.relations().find(|r| r.name == rel).cloned() else {
+            // Not a relation in scope: a composite value or a name reported elsewhere.
+            return;
+        };
+        let Some(cols) = &r.columns else { return };
+        if cols.contains(&column) {
+            return;
+        }
+        let range = self.range_of(col);
+        self.found.push(UnknownColumn {
+            written: format!("{rel}.{column}"),
+            column,
+            relation: Some(rel),
+            range,
+            candidates: cols.clone(),
+        });
+    }
+
+    fn add_from_item(&self, f: &TableFactor, ctes: &[Cte], out: &mut Vec<ScopeRelation>) {
+        match f {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                let parts: Vec<String> = name
+                    .0
+                    .iter()
+                    .map(|p| p.as_ident().map(fold).unwrap_or_default())
+                    .collect();
+                let cte = match parts.as_slice() {
+                    [one] => ctes.iter().find(|(n, _)| n == one),
+                    _ => None,
+                };
+                let columns =
+                    if args.is_some() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+                        None
+                    } else if let Some((_, cols)) = cte {
+                        cols.clone()
+                    } else {
+                        (self.relation)(&parts)
+                    };
+                let name = match alias {
+                    Some(a) => fold(&a.name),
+                    None => parts.last().cloned().unwrap_or_default(),
+                };
+                out.push(ScopeRelation { name, columns });
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                if let Some(a) = alias {
+                    out.push(ScopeRelation {
+                        name: fold(&a.name),
+                        columns: None,
+                    });
+                } else {
+                    self.joined(table_with_joins, ctes, out);
+                }
+            }
+            // Subqueries, functions, UNNEST, VALUES...: columns not known.
+            other => {
+                let name = match other {
+                    TableFactor::Derived { alias: Some(a), .. }
+                    | TableFactor::Function { alias: Some(a), .. }
+                    | TableFactor::UNNEST { alias: Some(a), .. } => fold(&a.name),
+                    _ => String::new(),
+                };
+                out.push(ScopeRelation {
+                    name,
+                    columns: None,
+                });
+            }
+        }
+    }
+
+    fn joined(&self, t: &TableWithJoins, ctes: &[Cte], out: &mut Vec<ScopeRelation>) {
+        self.add_from_item(&t.relation, ctes, out);
+        for j in &t.joins {
+            self.add_from_item(&j.relation, ctes, out);
+        }
+    }
+
+    fn selects<'q>(body: &'q SetExpr, out: &mut Vec<&'q sqlparser::ast::Select>) {
+        match body {
+            SetExpr::Select(s) => out.push(s),
+            SetExpr::SetOperation { left, right, .. } => {
+                Self::selects(left, out);
+                Self::selects(right, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Visitor for Checker<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        let mut selects = Vec::new();
+        Self::selects(&q.body, &mut selects);
+        // A CTE named in FROM has the columns its query selects (when they can be named).
+        let ctes: Vec<Cte> = q
+            .with
+            .iter()
+            .flat_map(|w| w.cte_tables.iter())
+            .map(|c| {
+                let columns = if c.alias.columns.is_empty() {
+                    output_names(&c.query)
+                } else {
+                    Some(c.alias.columns.iter().map(|d| fold(&d.name)).collect())
+                };
+                (fold(&c.alias.name), columns)
+            })
+            .collect();
+
+        let mut relations = Vec::new();
+        let mut outputs = Vec::new();
+        for s in &selects {
+            for t in &s.from {
+                self.joined(t, &ctes, &mut relations);
+            }
+            for item in &s.projection {
+                match item {
+                    SelectItem::ExprWithAlias { alias, .. } => outputs.push(fold(alias)),
+                    SelectItem::UnnamedExpr(Expr::Identifier(i)) => outputs.push(fold(i)),
+                    _ => {}
+                }
+            }
+        }
+        if !matches!(*q.body, SetExpr::Select(_) | SetExpr::SetOperation { .. }) {
+            // VALUES and the like: nothing to resolve against, nothing to report.
+            relations.push(ScopeRelation {
+                name: String::new(),
+                columns: None,
+            });
+        }
+        self.scopes.push(Scope { relations, outputs });
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+        self.scopes.pop();
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        match e {
+            Expr::Identifier(i) => self.unqualified(i),
+            Expr::CompoundIdentifier(parts) => self.qualified(parts),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The names of a query's output columns, when every one can be named without knowing
+/// the tables (`a`, `t.a`, `expr AS a`); `None` otherwise.
+fn output_names(q: &Query) -> Option<Vec<String>> {
+    let SetExpr::Select(s) = &*q.body else {
+        return None;
+    };
+    s.projection
+        .iter()
+        .map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(fold(alias)),
+            SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(fold(i)),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(p)) => p.last().map(fold),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, line: usize, col: usize) -> Option<usize> {
+    if line == 0 || col == 0 {
+        return None;
+    }
+    let mut start = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line {
+            return Some(start + l.char_indices().nth(col - 1).map_or(l.len(), |(b, _)| b));
+        }
+        start += l.len() + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, query: bool, base: &[(&str, &[&str])]) -> Vec<String> {
+        let base: Vec<ScopeRelation> = base
+            .iter()
+            .map(|(n, cols)| ScopeRelation {
+                name: n.to_string(),
+                columns: Some(cols.iter().map(|c| c.to_string()).collect()),
+            })
+            .collect();
+        let tree = ParsedFragment::parse(text, query).unwrap();
+        let lookup = |parts: &[String]| match parts.last().map(String::as_str) {
+            Some("members") => Some(vec!["user_id".to_string(), "workspace_id".to_string()]),
+            _ => None,
+        };
+        unknown_columns(text, &tree, &base, &lookup)
+            .into_iter()
+            .map(|u| format!("{}@{:?}", u.written, u.range))
+            .collect()
+    }
+
+    #[test]
+    fn typos_are_found_at_their_bytes() {
+        let t = [("leads", &["id", "owner_id", "status"][..])];
+        assert_eq!(
+            check("owner_idd = auth.uid()", false, &t),
+            ["owner_idd@Some(0..9)"]
+        );
+        assert_eq!(
+            check("leads.statuss <> 'x'", false, &t),
+            ["leads.statuss@Some(6..13)"]
+        );
+        assert!(check(
+            "status <> 'x' and id is not null and current_user = 'a'",
+            false,
+            &t
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn subqueries_see_their_from_and_the_outer_table() {
+        let t = [("leads", &["id", "owner_id", "workspace_id"][..])];
+        let ok = "exists (select 1 from members m where m.workspace_id = workspace_id and m.user_id = (select auth.uid()))";
+        assert!(check(ok, false, &t).is_empty());
+        let bad = "exists (select 1 from members m where m.workspace_idd = workspace_id)";
+        assert_eq!(check(bad, false, &t), ["m.workspace_idd@Some(40..53)"]);
+        // Unknown relations (views, CTEs, functions) open the scope.
+        assert!(check(
+            "exists (select 1 from some_view v where v.anything = x)",
+            false,
+            &t
+        )
+        .is_empty());
+        assert!(check(
+            "with c as (select f(x) from t) select c.z from c",
+            true,
+            &[]
+        )
+        .is_empty());
+        // A CTE whose columns can be named is checked like a table.
+        assert_eq!(
+            check("with c as (select 1 as n) select n, c.z from c", true, &[]),
+            ["c.z@Some(38..39)"]
+        );
+    }
+
+    #[test]
+    fn a_default_reads_no_columns() {
+        assert!(check("now()", false, &[]).is_empty());
+        assert_eq!(
+            check("created_at + interval '1 day'", false, &[]),
+            ["created_at@Some(0..10)"]
+        );
+    }
+}
