@@ -6,19 +6,20 @@
 use std::fmt::Write;
 use std::path::Path;
 
-/// A small deterministic generator (64-bit LCG); no dependency needed for this.
-struct Lcg(u64);
+/// A small deterministic generator (64-bit LCG); no dependency needed for this. The
+/// fuzz test uses it too.
+pub struct Lcg(pub u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
 }
 

@@ -17,17 +17,11 @@ use std::time::{Duration, Instant};
 /// One case may take this long (a debug build; the corpus compiles in milliseconds).
 const DEADLINE: Duration = Duration::from_secs(20);
 
-struct Lcg(u64);
+/// The synthetic projects' generator, with an index in `0..n`.
+struct Lcg(schemac::synth::Lcg);
 impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() as usize) % n.max(1)
+        self.0.below(n as u64) as usize
     }
 }
 
@@ -242,14 +236,14 @@ fn mutated_projects_never_panic_hang_or_emit_control_characters() {
     let scratch = std::env::temp_dir().join(format!("schemac-fuzz-{}", std::process::id()));
     let (mut accepted, mut rejected, mut failures) = (0, 0, Vec::new());
     let start = Instant::now();
-    // The corpus as it is (seed 0 = unmutated), then the mutated cases.
+    // The corpus as it is (reported as unmutated), then the mutated cases.
     let total = corpus.len() as u64 + cases;
     for case in 0..total {
         let (domain, seed) = if case < corpus.len() as u64 {
             (corpus[case as usize].clone(), 0)
         } else {
             let seed = first + case - corpus.len() as u64;
-            let mut rng = Lcg(seed);
+            let mut rng = Lcg(schemac::synth::Lcg(seed));
             let base = &corpus[rng.below(corpus.len())];
             (mutate(base, &mut rng, &corpus), seed)
         };

@@ -55,6 +55,19 @@ fn synth(dir: &Path, tables: usize, seed: u64) {
     assert!(out.status.success());
 }
 
+/// `schemac build` of `project` into `out`, started in the background.
+fn spawn_build(project: &Path, out: &Path, stderr: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(["build", "--project"])
+        .arg(project)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
 /// The output of a clean build of `project`, built into a directory of its own.
 fn expected(project: &Path, scratch: &Path) -> BTreeMap<String, Vec<u8>> {
     let out = scratch.join("expected");
@@ -84,20 +97,7 @@ fn concurrent_builds_of_different_projects_never_mix() {
     assert_ne!(want_a, want_b);
     let out = root.join("gen");
     for round in 0..10 {
-        let spawn = |p: &Path| {
-            Command::new(env!("CARGO_BIN_EXE_schemac"))
-                .args([
-                    "build",
-                    "--project",
-                    &p.to_string_lossy(),
-                    "--out",
-                    &out.to_string_lossy(),
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        };
+        let spawn = |p: &Path| spawn_build(p, &out, Stdio::piped());
         let (ca, cb) = (spawn(&a), spawn(&b));
         for c in [ca, cb] {
             let o = c.wait_with_output().unwrap();
@@ -129,20 +129,7 @@ fn a_build_killed_at_any_point_leaves_the_old_or_the_new_output() {
     synth(&b, 1000, 4);
     let (want_a, want_b) = (expected(&a, &root), expected(&b, &root));
     let out = root.join("gen");
-    let build = |p: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_schemac"))
-            .args([
-                "build",
-                "--project",
-                &p.to_string_lossy(),
-                "--out",
-                &out.to_string_lossy(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let build = |p: &Path| spawn_build(p, &out, Stdio::null());
     assert!(build(&a).wait().unwrap().success());
     // How long a whole build takes here, so kills land all over it.
     let start = std::time::Instant::now();

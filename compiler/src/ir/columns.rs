@@ -14,6 +14,7 @@
 
 use std::ops::{ControlFlow, Range};
 
+use super::sql::offset_of;
 use sqlparser::ast::{
     Expr, Ident, Query, SelectItem, SetExpr, TableFactor, TableWithJoins, Visit, Visitor,
 };
@@ -363,21 +364,6 @@ fn output_names(q: &Query) -> Option<Vec<String>> {
             _ => None,
         })
         .collect()
-}
-
-/// Byte offset of a 1-based line and column (in characters).
-fn offset_of(text: &str, line: usize, col: usize) -> Option<usize> {
-    if line == 0 || col == 0 {
-        return None;
-    }
-    let mut start = 0;
-    for (i, l) in text.split('\n').enumerate() {
-        if i + 1 == line {
-            return Some(start + l.char_indices().nth(col - 1).map_or(l.len(), |(b, _)| b));
-        }
-        start += l.len() + 1;
-    }
-    None
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ fn err(text: &str, e: ParserError) -> SqlError {
 }
 
 /// Byte offset of a 1-based line and column (in characters).
-fn offset_of(text: &str, line: usize, col: usize) -> Option<usize> {
+pub(crate) fn offset_of(text: &str, line: usize, col: usize) -> Option<usize> {
     if line == 0 || col == 0 {
         return None;
     }
