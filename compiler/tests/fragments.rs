@@ -57,3 +57,28 @@ fn every_column_typo_is_reported_at_its_own_bytes() {
         );
     }
 }
+
+#[test]
+fn literals_that_are_not_enum_values_are_reported_at_the_literal() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/err/enum_values");
+    let c = schemac::compile(&dir);
+    let diags: Vec<_> = c
+        .diagnostics
+        .sorted(&c.sources)
+        .into_iter()
+        .filter(|d| d.code == "enum-value")
+        .collect();
+    let found: Vec<&str> = diags
+        .iter()
+        .map(|d| {
+            let l = &d.labels[0];
+            &c.sources.get(l.loc.file).text[l.loc.span.clone()]
+        })
+        .collect();
+    // A default, a check, an index predicate (IN list), a policy and a view; the valid
+    // comparisons and the cast default are not reported.
+    assert_eq!(
+        found,
+        ["'neww'", "'archived'", "'lsot'", "'qualifed'", "'closed'"]
+    );
+}

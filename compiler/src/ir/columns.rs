@@ -16,15 +16,34 @@ use std::ops::{ControlFlow, Range};
 
 use super::sql::offset_of;
 use sqlparser::ast::{
-    Expr, Ident, Query, SelectItem, SetExpr, TableFactor, TableWithJoins, Visit, Visitor,
+    BinaryOperator, Expr, Ident, InTarget, Query, SelectItem, SetExpr, TableFactor, TableWithJoins,
+    Visit, Visitor,
 };
 
 /// A relation a fragment can name: its name (or alias) and its columns, `None` when
 /// they are not known.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ScopeRelation {
     pub name: String,
     pub columns: Option<Vec<String>>,
+    /// The columns of an enum type, with the enum's values.
+    pub enums: Vec<(String, Vec<String>)>,
+}
+
+/// A string literal compared with an enum column that is not one of the enum's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadEnumLiteral {
+    pub column: String,
+    pub value: String,
+    pub range: Option<Range<usize>>,
+    pub values: Vec<String>,
+}
+
+/// What the column check found.
+#[derive(Debug, Default)]
+pub struct ColumnFindings {
+    pub unknown: Vec<UnknownColumn>,
+    pub bad_literals: Vec<BadEnumLiteral>,
 }
 
 /// A column name that resolves to nothing.
@@ -59,24 +78,54 @@ const VALUE_KEYWORDS: [&str; 11] = [
 
 /// Finds the unknown column names of an expression or query. `relation` tells the
 /// columns of a relation named in a `FROM` (`None`: not known).
-pub fn unknown_columns(
+pub fn check_columns(
     text: &str,
     tree: &ParsedFragment,
     base: &[ScopeRelation],
-    relation: &dyn Fn(&[String]) -> Option<Vec<String>>,
-) -> Vec<UnknownColumn> {
+    relation: &dyn Fn(&[String]) -> Option<ScopeRelation>,
+) -> ColumnFindings {
     let mut c = Checker {
         text,
         base,
         relation,
         scopes: Vec::new(),
-        found: Vec::new(),
+        found: ColumnFindings::default(),
     };
     let _ = match tree {
         ParsedFragment::Expr(e) => e.visit(&mut c),
         ParsedFragment::Query(q) => q.visit(&mut c),
     };
     c.found
+}
+
+/// The string literal a fragment consists of (`'draft'`, `'draft'::status`), with its
+/// bytes: a default assigned to an enum column.
+pub fn string_literal(text: &str, tree: &ParsedFragment) -> Option<(String, Option<Range<usize>>)> {
+    let ParsedFragment::Expr(e) = tree else {
+        return None;
+    };
+    literal(text, e)
+}
+
+fn literal(text: &str, e: &Expr) -> Option<(String, Option<Range<usize>>)> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            sqlparser::ast::Value::SingleQuotedString(s) => {
+                let at = |l: u64, c: u64| offset_of(text, l as usize, c as usize);
+                let range = match (
+                    at(v.span.start.line, v.span.start.column),
+                    at(v.span.end.line, v.span.end.column),
+                ) {
+                    (Some(a), Some(b)) if b > a => Some(a..b),
+                    _ => None,
+                };
+                Some((s.clone(), range))
+            }
+            _ => None,
+        },
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => literal(text, expr),
+        _ => None,
+    }
 }
 
 /// A fragment's syntax tree.
@@ -116,9 +165,9 @@ struct Scope {
 struct Checker<'a> {
     text: &'a str,
     base: &'a [ScopeRelation],
-    relation: &'a dyn Fn(&[String]) -> Option<Vec<String>>,
+    relation: &'a dyn Fn(&[String]) -> Option<ScopeRelation>,
     scopes: Vec<Scope>,
-    found: Vec<UnknownColumn>,
+    found: ColumnFindings,
 }
 
 fn fold(i: &Ident) -> String {
@@ -178,13 +227,53 @@ impl Checker<'_> {
         candidates.sort();
         candidates.dedup();
         let range = self.range_of(ident);
-        self.found.push(UnknownColumn {
+        self.found.unknown.push(UnknownColumn {
             written: name.clone(),
             column: name,
             relation: None,
             range,
             candidates,
         });
+    }
+
+    /// The enum values of the column an expression names, when it is an enum column.
+    fn enum_of(&self, e: &Expr) -> Option<(String, Vec<String>)> {
+        let (rel, col) = match e {
+            Expr::Identifier(i) => (None, fold(i)),
+            Expr::CompoundIdentifier(p) => match p.as_slice() {
+                [r, c] | [_, r, c] => (Some(fold(r)), fold(c)),
+                _ => return None,
+            },
+            Expr::Nested(inner) => return self.enum_of(inner),
+            _ => return None,
+        };
+        // The relation the name resolves to: the first that has it, innermost first.
+        let r = self.relations().find(|r| match &rel {
+            Some(n) => r.name == *n,
+            None => r.columns.as_ref().is_none_or(|c| c.contains(&col)),
+        })?;
+        r.enums
+            .iter()
+            .find(|(c, _)| *c == col)
+            .map(|(c, v)| (c.clone(), v.clone()))
+    }
+
+    /// `column = 'literal'` where the column is an enum: the literal must be a value.
+    fn enum_comparison(&mut self, column: &Expr, other: &Expr) {
+        let Some((col, values)) = self.enum_of(column) else {
+            return;
+        };
+        let Some((value, range)) = literal(self.text, other) else {
+            return;
+        };
+        if !values.contains(&value) {
+            self.found.bad_literals.push(BadEnumLiteral {
+                column: col,
+                value,
+                range,
+                values,
+            });
+        }
     }
 
     fn qualified(&mut self, parts: &[Ident]) {
@@ -203,7 +292,7 @@ impl Checker<'_> {
             return;
         }
         let range = self.range_of(col);
-        self.found.push(UnknownColumn {
+        self.found.unknown.push(UnknownColumn {
             written: format!("{rel}.{column}"),
             column,
             relation: Some(rel),
@@ -226,19 +315,22 @@ impl Checker<'_> {
                     [one] => ctes.iter().find(|(n, _)| n == one),
                     _ => None,
                 };
-                let columns =
-                    if args.is_some() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
-                        None
-                    } else if let Some((_, cols)) = cte {
-                        cols.clone()
-                    } else {
-                        (self.relation)(&parts)
-                    };
                 let name = match alias {
                     Some(a) => fold(&a.name),
                     None => parts.last().cloned().unwrap_or_default(),
                 };
-                out.push(ScopeRelation { name, columns });
+                let known =
+                    if args.is_some() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+                        ScopeRelation::default()
+                    } else if let Some((_, cols)) = cte {
+                        ScopeRelation {
+                            columns: cols.clone(),
+                            ..ScopeRelation::default()
+                        }
+                    } else {
+                        (self.relation)(&parts).unwrap_or_default()
+                    };
+                out.push(ScopeRelation { name, ..known });
             }
             TableFactor::NestedJoin {
                 table_with_joins,
@@ -247,7 +339,7 @@ impl Checker<'_> {
                 if let Some(a) = alias {
                     out.push(ScopeRelation {
                         name: fold(&a.name),
-                        columns: None,
+                        ..ScopeRelation::default()
                     });
                 } else {
                     self.joined(table_with_joins, ctes, out);
@@ -263,7 +355,7 @@ impl Checker<'_> {
                 };
                 out.push(ScopeRelation {
                     name,
-                    columns: None,
+                    ..ScopeRelation::default()
                 });
             }
         }
@@ -327,7 +419,7 @@ impl Visitor for Checker<'_> {
             // VALUES and the like: nothing to resolve against, nothing to report.
             relations.push(ScopeRelation {
                 name: String::new(),
-                columns: None,
+                ..ScopeRelation::default()
             });
         }
         self.scopes.push(Scope { relations, outputs });
@@ -343,6 +435,21 @@ impl Visitor for Checker<'_> {
         match e {
             Expr::Identifier(i) => self.unqualified(i),
             Expr::CompoundIdentifier(parts) => self.qualified(parts),
+            Expr::BinaryOp { left, op, right }
+                if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) =>
+            {
+                self.enum_comparison(left, right);
+                self.enum_comparison(right, left);
+            }
+            Expr::In {
+                expr,
+                target: InTarget::List(list),
+                ..
+            } => {
+                for item in list {
+                    self.enum_comparison(expr, item);
+                }
+            }
             _ => {}
         }
         ControlFlow::Continue(())
@@ -376,16 +483,28 @@ mod tests {
             .map(|(n, cols)| ScopeRelation {
                 name: n.to_string(),
                 columns: Some(cols.iter().map(|c| c.to_string()).collect()),
+                enums: vec![("status".into(), vec!["new".into(), "won".into()])],
             })
             .collect();
         let tree = ParsedFragment::parse(text, query).unwrap();
         let lookup = |parts: &[String]| match parts.last().map(String::as_str) {
-            Some("members") => Some(vec!["user_id".to_string(), "workspace_id".to_string()]),
+            Some("members") => Some(ScopeRelation {
+                columns: Some(vec!["user_id".to_string(), "workspace_id".to_string()]),
+                ..ScopeRelation::default()
+            }),
             _ => None,
         };
-        unknown_columns(text, &tree, &base, &lookup)
+        let found = check_columns(text, &tree, &base, &lookup);
+        found
+            .unknown
             .into_iter()
             .map(|u| format!("{}@{:?}", u.written, u.range))
+            .chain(
+                found
+                    .bad_literals
+                    .into_iter()
+                    .map(|b| format!("{}='{}'@{:?}", b.column, b.value, b.range)),
+            )
             .collect()
     }
 
@@ -401,7 +520,7 @@ mod tests {
             ["leads.statuss@Some(6..13)"]
         );
         assert!(check(
-            "status <> 'x' and id is not null and current_user = 'a'",
+            "status <> 'new' and id is not null and current_user = 'a'",
             false,
             &t
         )
@@ -432,6 +551,29 @@ mod tests {
         assert_eq!(
             check("with c as (select 1 as n) select n, c.z from c", true, &[]),
             ["c.z@Some(38..39)"]
+        );
+    }
+
+    #[test]
+    fn literals_compared_with_enum_columns_are_values_of_the_enum() {
+        let t = [("leads", &["id", "status"][..])];
+        assert!(check(
+            "status = 'won' or leads.status in ('new', 'won')",
+            false,
+            &t
+        )
+        .is_empty());
+        assert_eq!(
+            check(
+                "status <> 'lost' and 'closed'::text = leads.status",
+                false,
+                &t
+            ),
+            ["status='lost'@Some(10..16)", "status='closed'@Some(21..29)"]
+        );
+        assert_eq!(
+            check("status in ('new', 'wonn')", false, &t),
+            ["status='wonn'@Some(18..24)"]
         );
     }
 

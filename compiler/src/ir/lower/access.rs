@@ -138,7 +138,8 @@ impl Lowerer<'_> {
                 name: q.clone(),
             });
             // A policy reads its table's columns, and what its subqueries select from.
-            self.fragment_scope = FragmentScope::Relations(vec![own_table(&self.ir.tables[idx])]);
+            self.fragment_scope =
+                FragmentScope::Relations(vec![own_table(&self.ir.tables[idx], &self.enum_types())]);
             let using = p.using.as_ref().and_then(|u| {
                 self.expr(file, u, &format!("the `using` of policy `{pn}`"), &mut deps)
                     .map(|e| (e, loc(file, u)))
@@ -290,7 +291,7 @@ impl Lowerer<'_> {
             }
             let mut cond_deps = BTreeSet::new();
             // A trigger's `when` reads `new` and `old`, rows of its table.
-            let row = own_table(&self.ir.tables[idx]);
+            let row = own_table(&self.ir.tables[idx], &self.enum_types());
             self.fragment_scope = FragmentScope::Relations(vec![
                 crate::ir::columns::ScopeRelation {
                     name: "new".into(),
@@ -327,10 +328,19 @@ impl Lowerer<'_> {
     }
 }
 
-/// A table as a relation a fragment can read.
-fn own_table(t: &Table) -> crate::ir::columns::ScopeRelation {
+/// A table as a relation a fragment can read, with the values of its enum columns
+/// (`enums`: enum type as written in a column, to its values).
+pub(super) fn own_table(
+    t: &Table,
+    enums: &BTreeMap<String, Vec<String>>,
+) -> crate::ir::columns::ScopeRelation {
     crate::ir::columns::ScopeRelation {
         name: t.name.name.clone(),
         columns: Some(t.columns.iter().map(|c| c.name.clone()).collect()),
+        enums: t
+            .columns
+            .iter()
+            .filter_map(|c| Some((c.name.clone(), enums.get(&c.ty)?.clone())))
+            .collect(),
     }
 }

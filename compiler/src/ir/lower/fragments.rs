@@ -141,26 +141,75 @@ impl Lowerer<'_> {
 
     /// The columns a relation named in a fragment's `FROM` has, when schemac knows them:
     /// project tables and declared external tables (views, CTEs and the rest: `None`).
-    fn columns_of(&self, parts: &[String]) -> Option<Vec<String>> {
+    fn columns_of(
+        &self,
+        parts: &[String],
+        enums: &BTreeMap<String, Vec<String>>,
+    ) -> Option<crate::ir::columns::ScopeRelation> {
         let q = match parts {
             [n] => QName::new(self.ir.project.default_schema.clone(), n.clone()),
             [s, n] | [_, s, n] => QName::new(s.clone(), n.clone()),
             _ => return None,
         };
         if let Some(&i) = self.table_index.get(&q) {
-            return Some(
-                self.ir.tables[i]
-                    .columns
-                    .iter()
-                    .map(|c| c.name.clone())
-                    .collect(),
-            );
+            return Some(super::access::own_table(&self.ir.tables[i], enums));
         }
         self.ir
             .project
             .external_tables
             .get(&q)
-            .map(|t| t.columns.keys().cloned().collect())
+            .map(|t| crate::ir::columns::ScopeRelation {
+                name: q.name.clone(),
+                columns: Some(t.columns.keys().cloned().collect()),
+                enums: Vec::new(),
+            })
+    }
+
+    /// Each enum type, as a column may write it (`status`, `public.status`,
+    /// `"public"."status"`), to its values.
+    pub(super) fn enum_types(&self) -> BTreeMap<String, Vec<String>> {
+        let mut m = BTreeMap::new();
+        for e in &self.ir.enums {
+            if e.name.schema == self.ir.project.default_schema {
+                m.insert(e.name.name.clone(), e.values.clone());
+            }
+            m.insert(
+                format!("{}.{}", e.name.schema, e.name.name),
+                e.values.clone(),
+            );
+            // As a lowered column writes it.
+            m.insert(crate::emit::quote_qname(&e.name), e.values.clone());
+        }
+        m
+    }
+
+    /// A column default that is a string literal must be a value of the column's enum.
+    pub(super) fn check_enum_default(
+        &mut self,
+        file: FileId,
+        d: &Sp<String>,
+        values: &[String],
+        column: &str,
+    ) {
+        let text = d.value.as_str();
+        let Some(tree) = crate::ir::columns::ParsedFragment::parse(text, false) else {
+            return;
+        };
+        let Some((value, range)) = crate::ir::columns::string_literal(text, &tree) else {
+            return;
+        };
+        if !values.contains(&value) {
+            let span = match range {
+                Some(r) => span_in_value(self.text(file), &d.span, r),
+                None => d.span.clone(),
+            };
+            self.err(enum_value_error(
+                &format!("the default of {column} is '{value}'"),
+                &value,
+                values,
+                Loc::new(file, span),
+            ));
+        }
     }
 
     /// Reports every column name in the fragment that resolves to nothing, at its bytes.
@@ -181,9 +230,25 @@ impl Lowerer<'_> {
             })
             .clone();
         let Some(tree) = tree else { return };
-        let unknown =
-            crate::ir::columns::unknown_columns(text, &tree, base, &|p| self.columns_of(p));
-        for u in unknown {
+        let enums = self.enum_types();
+        let found =
+            crate::ir::columns::check_columns(text, &tree, base, &|p| self.columns_of(p, &enums));
+        for b in found.bad_literals {
+            let span = match &b.range {
+                Some(r) => span_in_value(self.text(file), &v.span, r.clone()),
+                None => v.span.clone(),
+            };
+            self.err(enum_value_error(
+                &format!(
+                    "{what} compares the enum column `{}` with '{}'",
+                    b.column, b.value
+                ),
+                &b.value,
+                &b.values,
+                Loc::new(file, span),
+            ));
+        }
+        for u in found.unknown {
             let span = match &u.range {
                 Some(r) => span_in_value(self.text(file), &v.span, r.clone()),
                 None => v.span.clone(),
@@ -338,4 +403,26 @@ pub(super) fn closed_fragment(text: &str) -> String {
         Some(last) if last.contains("--") => format!("{text}\n"),
         _ => text.to_string(),
     }
+}
+
+/// `enum-value`: a literal that is not a value of the enum it is compared with or
+/// assigned to (PostgreSQL refuses it when the SQL runs).
+fn enum_value_error(message: &str, value: &str, values: &[String], at: Loc) -> Diagnostic {
+    let help = match did_you_mean(value, values.iter().map(String::as_str)) {
+        Some(c) => format!("did you mean '{c}'?"),
+        None => format!(
+            "the values are {}",
+            values
+                .iter()
+                .map(|v| format!("'{v}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Diagnostic::error(
+        "enum-value",
+        format!("{message}, which is not one of its values"),
+    )
+    .label(&at, "not a value of the enum")
+    .help(help)
 }

@@ -173,9 +173,18 @@ impl Lowerer<'_> {
             );
         }
         // Checks, generated columns and index expressions read this table's columns.
+        let enum_types = self.enum_types();
+        let enums: Vec<(String, Vec<String>)> = t
+            .columns
+            .iter()
+            .filter_map(|(k, c)| {
+                Some((k.value.clone(), enum_types.get(c.ty.value.trim())?.clone()))
+            })
+            .collect();
         let own = FragmentScope::Relations(vec![crate::ir::columns::ScopeRelation {
             name: tn.clone(),
             columns: Some(t.columns.keys().map(|k| k.value.clone()).collect()),
+            enums: enums.clone(),
         }]);
         self.fragment_scope = own.clone();
         for (cname, c) in &t.columns {
@@ -193,6 +202,11 @@ impl Lowerer<'_> {
             let default = c.default.as_ref().and_then(|d| {
                 self.expr(file, d, &format!("the default of `{tn}.{cn}`"), &mut deps)
             });
+            if let (Some(d), Some((_, values))) =
+                (&c.default, enums.iter().find(|(n, _)| *n == cname.value))
+            {
+                self.check_enum_default(file, d, values, &format!("`{tn}.{cn}`"));
+            }
             self.fragment_scope = own.clone();
             let generated = c.generated.as_ref().and_then(|g| {
                 self.expr(
