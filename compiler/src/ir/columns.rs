@@ -435,9 +435,11 @@ impl Visitor for Checker<'_> {
         match e {
             Expr::Identifier(i) => self.unqualified(i),
             Expr::CompoundIdentifier(parts) => self.qualified(parts),
-            Expr::BinaryOp { left, op, right }
-                if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) =>
-            {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq | BinaryOperator::NotEq,
+                right,
+            } => {
                 self.enum_comparison(left, right);
                 self.enum_comparison(right, left);
             }
