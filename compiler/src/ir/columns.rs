@@ -12,6 +12,7 @@
 //! reported elsewhere) makes its scope open, and nothing is reported against an open
 //! scope.
 
+use std::collections::BTreeSet;
 use std::ops::{ControlFlow, Range};
 
 use super::sql::offset_of;
@@ -25,7 +26,8 @@ use sqlparser::ast::{
 #[derive(Debug, Clone, Default)]
 pub struct ScopeRelation {
     pub name: String,
-    pub columns: Option<Vec<String>>,
+    /// A set: a table may have thousands of columns, each looked up by name.
+    pub columns: Option<BTreeSet<String>>,
     /// The columns of an enum type, with the enum's values.
     pub enums: Vec<(String, Vec<String>)>,
 }
@@ -154,7 +156,7 @@ impl ParsedFragment {
 }
 
 /// A CTE's name and, when they can be named, its columns.
-type Cte = (String, Option<Vec<String>>);
+type Cte = (String, Option<BTreeSet<String>>);
 
 struct Scope {
     relations: Vec<ScopeRelation>,
@@ -297,7 +299,7 @@ impl Checker<'_> {
             column,
             relation: Some(rel),
             range,
-            candidates: cols.clone(),
+            candidates: cols.iter().cloned().collect(),
         });
     }
 
@@ -460,7 +462,7 @@ impl Visitor for Checker<'_> {
 
 /// The names of a query's output columns, when every one can be named without knowing
 /// the tables (`a`, `t.a`, `expr AS a`); `None` otherwise.
-fn output_names(q: &Query) -> Option<Vec<String>> {
+fn output_names(q: &Query) -> Option<BTreeSet<String>> {
     let SetExpr::Select(s) = &*q.body else {
         return None;
     };
@@ -491,7 +493,7 @@ mod tests {
         let tree = ParsedFragment::parse(text, query).unwrap();
         let lookup = |parts: &[String]| match parts.last().map(String::as_str) {
             Some("members") => Some(ScopeRelation {
-                columns: Some(vec!["user_id".to_string(), "workspace_id".to_string()]),
+                columns: Some(["user_id".to_string(), "workspace_id".to_string()].into()),
                 ..ScopeRelation::default()
             }),
             _ => None,

@@ -138,8 +138,10 @@ impl Lowerer<'_> {
                 name: q.clone(),
             });
             // A policy reads its table's columns, and what its subqueries select from.
-            self.fragment_scope =
-                FragmentScope::Relations(vec![own_table(&self.ir.tables[idx], &self.enum_types())]);
+            self.fragment_scope = FragmentScope::Relations(std::rc::Rc::new(vec![own_table(
+                &self.ir.tables[idx],
+                &self.enum_types(),
+            )]));
             let using = p.using.as_ref().and_then(|u| {
                 self.expr(file, u, &format!("the `using` of policy `{pn}`"), &mut deps)
                     .map(|e| (e, loc(file, u)))
@@ -292,7 +294,7 @@ impl Lowerer<'_> {
             let mut cond_deps = BTreeSet::new();
             // A trigger's `when` reads `new` and `old`, rows of its table.
             let row = own_table(&self.ir.tables[idx], &self.enum_types());
-            self.fragment_scope = FragmentScope::Relations(vec![
+            self.fragment_scope = FragmentScope::Relations(std::rc::Rc::new(vec![
                 crate::ir::columns::ScopeRelation {
                     name: "new".into(),
                     ..row.clone()
@@ -301,7 +303,7 @@ impl Lowerer<'_> {
                     name: "old".into(),
                     ..row
                 },
-            ]);
+            ]));
             let condition = tr.condition.as_ref().and_then(|c| {
                 self.expr(
                     file,

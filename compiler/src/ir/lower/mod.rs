@@ -157,7 +157,8 @@ enum FragmentScope {
     Unchecked,
     /// These relations (a table's own columns; `new` and `old` in a trigger's `when`).
     /// With none, the expression may read no column at all (a column default).
-    Relations(Vec<crate::ir::columns::ScopeRelation>),
+    /// Shared, because a table sets it again for each of its columns.
+    Relations(std::rc::Rc<Vec<crate::ir::columns::ScopeRelation>>),
 }
 
 fn loc<T>(file: FileId, v: &Sp<T>) -> Loc {

@@ -181,11 +181,12 @@ impl Lowerer<'_> {
                 Some((k.value.clone(), enum_types.get(c.ty.value.trim())?.clone()))
             })
             .collect();
-        let own = FragmentScope::Relations(vec![crate::ir::columns::ScopeRelation {
-            name: tn.clone(),
-            columns: Some(t.columns.keys().map(|k| k.value.clone()).collect()),
-            enums: enums.clone(),
-        }]);
+        let own =
+            FragmentScope::Relations(std::rc::Rc::new(vec![crate::ir::columns::ScopeRelation {
+                name: tn.clone(),
+                columns: Some(t.columns.keys().map(|k| k.value.clone()).collect()),
+                enums: enums.clone(),
+            }]));
         self.fragment_scope = own.clone();
         for (cname, c) in &t.columns {
             let cn = self.ident(file, cname, "column");
@@ -198,7 +199,7 @@ impl Lowerer<'_> {
                 pk_cols.push((cn.clone(), cl.clone()));
             }
             // PostgreSQL refuses a default that reads a column.
-            self.fragment_scope = FragmentScope::Relations(Vec::new());
+            self.fragment_scope = FragmentScope::Relations(std::rc::Rc::new(Vec::new()));
             let default = c.default.as_ref().and_then(|d| {
                 self.expr(file, d, &format!("the default of `{tn}.{cn}`"), &mut deps)
             });
