@@ -85,6 +85,10 @@ fn at(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 /// No existing path is written through: new files are created exclusively inside a new
 /// directory, so a symlink planted at a file's path is never followed.
 pub fn write(out_dir: &Path, output: &Output) -> Result<WriteReport, WriteError> {
+    // An output directory that is a symlink is replaced where it really is, and the link
+    // stays.
+    let real = resolve_symlink(out_dir);
+    let out_dir = real.as_path();
     let parent = parent_of(out_dir);
     std::fs::create_dir_all(&parent).map_err(at(&parent))?;
     let name = out_dir
@@ -131,7 +135,7 @@ pub fn write(out_dir: &Path, output: &Output) -> Result<WriteReport, WriteError>
 /// output directory takes (`build`, `migrate`): an exclusive `flock` on its parent
 /// directory, which the kernel releases when the holder exits or is killed.
 pub fn lock_output_dir(out_dir: &Path) -> Result<std::fs::File, WriteError> {
-    let parent = parent_of(out_dir);
+    let parent = parent_of(&resolve_symlink(out_dir));
     std::fs::create_dir_all(&parent).map_err(at(&parent))?;
     let lock = std::fs::File::open(&parent).map_err(at(&parent))?;
     lock.lock().map_err(at(&parent))?;
@@ -162,6 +166,14 @@ pub fn replace_file(path: &Path, content: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+fn resolve_symlink(path: &Path) -> PathBuf {
+    if path.is_symlink() {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    }
 }
 
 fn parent_of(out_dir: &Path) -> PathBuf {

@@ -253,3 +253,34 @@ fn files_build_does_not_manage_are_kept_and_symlinks_are_not_followed() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn an_output_directory_that_is_a_symlink_is_written_where_it_points() {
+    let root = tempdir("symlinked");
+    let real = root.join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    let link = root.join("gen");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for project in ["schemas", "compiler/tests/fixtures/ok/minimal"] {
+        let r = schemac(
+            &[
+                "build",
+                "--project",
+                &repo().join(project).to_string_lossy(),
+                "--out",
+                &link.to_string_lossy(),
+            ],
+            &repo(),
+        );
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(link.is_symlink(), "the link was replaced");
+        assert!(real.join("schema.sql").is_file());
+    }
+    assert!(real.join("domains/00_core.sql").is_file());
+    assert!(
+        leftovers(&root, "gen").is_empty(),
+        "{:?}",
+        leftovers(&root, "gen")
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
