@@ -30,6 +30,12 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Nothing a build left beside the output directory `gen`.
+fn assert_no_leftovers(root: &Path, when: &str) {
+    let left = leftovers(root, "gen");
+    assert!(left.is_empty(), "{when}: left beside the output: {left:?}");
+}
+
 /// Names beside the output directory other than the output directory itself.
 fn leftovers(parent: &Path, name: &str) -> Vec<String> {
     std::fs::read_dir(parent)
@@ -112,11 +118,7 @@ fn concurrent_builds_of_different_projects_never_mix() {
             got == want_a || got == want_b,
             "round {round}: the output mixes both projects"
         );
-        assert!(
-            leftovers(&root, "gen").is_empty(),
-            "round {round}: {:?}",
-            leftovers(&root, "gen")
-        );
+        assert_no_leftovers(&root, &format!("round {round}"));
     }
     let _ = std::fs::remove_dir_all(&root);
 }
@@ -154,11 +156,7 @@ fn a_build_killed_at_any_point_leaves_the_old_or_the_new_output() {
         }
         // The next build removes what the killed one left beside the directory.
         assert!(build(&a).wait().unwrap().success());
-        assert!(
-            leftovers(&root, "gen").is_empty(),
-            "{:?}",
-            leftovers(&root, "gen")
-        );
+        assert_no_leftovers(&root, "");
         assert_eq!(snapshot(&out), want_a);
     }
     // The kills are spread over the build, so some land before the swap.
@@ -211,11 +209,7 @@ fn an_io_error_leaves_the_output_unchanged_and_names_the_file() {
     );
     assert!(stderr.contains("nothing in"), "{stderr}");
     assert_eq!(snapshot(&out), before, "a failed build changed the output");
-    assert!(
-        leftovers(&root, "gen").is_empty(),
-        "{:?}",
-        leftovers(&root, "gen")
-    );
+    assert_no_leftovers(&root, "");
     let _ = std::fs::remove_dir_all(&root);
 }
 
@@ -277,10 +271,6 @@ fn an_output_directory_that_is_a_symlink_is_written_where_it_points() {
         assert!(real.join("schema.sql").is_file());
     }
     assert!(real.join("domains/00_core.sql").is_file());
-    assert!(
-        leftovers(&root, "gen").is_empty(),
-        "{:?}",
-        leftovers(&root, "gen")
-    );
+    assert_no_leftovers(&root, "");
     let _ = std::fs::remove_dir_all(&root);
 }
