@@ -204,6 +204,29 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
             .label(&loc, format!("`{field}` is required here"))
             .help(format!("add `{field} = ...` to this table"));
     }
+    // `[[tables.t.checks]]` where the language keys entries by name: say so, rather than
+    // "duplicate key" or "invalid type: sequence".
+    let line_start = text[..loc.span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("").trim();
+    if (message.contains("duplicate key") || message.contains("sequence, expected a map"))
+        && line.starts_with("[[")
+    {
+        let header = line
+            .trim_start_matches("[[")
+            .split("]]")
+            .next()
+            .unwrap_or("")
+            .trim();
+        let line_loc = Loc::new(file, line_start..line_start + line.len());
+        return Diagnostic::error(
+            "array-of-tables",
+            format!("`[[{header}]]` writes an array of tables, but the entries of `{header}` are keyed by name"),
+        )
+        .label(&line_loc, "array-of-tables header")
+        .help(format!("give each entry its name: `[{header}.<name>]`"));
+    }
     if message.contains("duplicate key") {
         let key = text.get(loc.span.clone()).unwrap_or("").trim();
         let message = if key.is_empty() {
