@@ -178,6 +178,9 @@ pub struct Table {
     pub domain: DomainId,
     pub description: Option<String>,
     pub rls: bool,
+    /// Where `rls = ...` is written, when it is.
+    #[serde(skip)]
+    pub rls_loc: Option<Loc>,
     pub rls_reason: Option<String>,
     pub service_role_only: bool,
     pub columns: Vec<Column>,

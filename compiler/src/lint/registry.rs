@@ -42,4 +42,5 @@ rules! {
     unindexed_foreign_key => "unindexed-foreign-key", "S008", Warn;
     table_without_primary_key => "table-without-primary-key", "S009", Error;
     duplicate_index => "duplicate-index", "S010", Warn;
+    rls_off_with_access => "rls-off-with-access", "S011", Error;
 }

@@ -638,6 +638,7 @@ impl Lowerer<'_> {
                 domain,
                 description: t.description.as_ref().map(|d| d.value.clone()),
                 rls,
+                rls_loc: t.rls.as_ref().map(|r| loc(file, r)),
                 rls_reason,
                 service_role_only: t.service_role_only.as_ref().is_some_and(|s| s.value),
                 columns,

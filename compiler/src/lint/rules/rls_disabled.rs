@@ -25,7 +25,12 @@ use crate::lint::{Finding, Subject};
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     for (i, t) in ir.tables.iter().enumerate() {
         if !t.rls && t.rls_reason.as_deref().unwrap_or("").trim().is_empty() {
-            out.push(Finding::new("rls-disabled", Subject::Table(i), format!("table `{}` has row-level security off and gives no reason", t.name.name), &t.loc, "RLS is off", "turn RLS on (remove `rls = false`) and add policies, or add `rls_reason = \"...\"`"));
+            let help = if t.policies.is_empty() {
+                "turn RLS on (remove `rls = false`) and add policies, or add `rls_reason = \"...\"`".to_string()
+            } else {
+                format!("turn RLS on (remove `rls = false`): its {} policies then apply; or add `rls_reason = \"...\"`", t.policies.len())
+            };
+            out.push(Finding::new("rls-disabled", Subject::Table(i), format!("table `{}` has row-level security off and gives no reason", t.name.name), t.rls_loc.as_ref().unwrap_or(&t.loc), "RLS is off", help));
         }
     }
 }

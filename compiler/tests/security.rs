@@ -1,0 +1,109 @@
+//! Security lint rules proven on PostgreSQL: the hole a rule reports is exploited on SQL
+//! built with the rule turned off, and is closed on the project that satisfies it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::cli::{copy_dir, tempdir};
+use support::{compile_ok, pg::Server};
+
+const USER_A: &str = "00000000-0000-0000-0000-00000000000a";
+const USER_B: &str = "00000000-0000-0000-0000-00000000000b";
+
+/// A lint fixture as a project of its own, with `extra` appended to `schemac.toml`.
+fn fixture(rule: &str, case: &str, extra: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/lint")
+        .join(rule)
+        .join(case);
+    let dir = tempdir(&format!("{rule}-{case}"));
+    copy_dir(&src, &dir);
+    let p = dir.join("schemac.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, format!("{text}\n{extra}\n")).unwrap();
+    dir
+}
+
+/// `sql` run as `role` (with `sub` as `auth.uid()` when given), in its own transaction.
+fn as_role(role: &str, sub: Option<&str>, sql: &str) -> String {
+    let claims = sub.map_or(String::new(), |s| {
+        format!("SELECT set_config('request.jwt.claims', '{{\"sub\":\"{s}\",\"role\":\"{role}\"}}', true);\n")
+    });
+    format!("BEGIN;\nSET LOCAL ROLE {role};\n{claims}{sql}\nCOMMIT;\n")
+}
+
+#[test]
+fn rls_off_with_access_another_user_turns_off_mfa_and_anon_writes_until_revoked() {
+    let server = Server::get();
+    let seed = format!(
+        "INSERT INTO public.sys_mfa_settings (user_id, enabled) VALUES ('{USER_A}', true);"
+    );
+    let bob_disables_ann =
+        format!("UPDATE public.sys_mfa_settings SET enabled = false WHERE user_id = '{USER_A}';");
+    let anon_inserts = format!(
+        "INSERT INTO public.sys_mfa_settings (user_id, enabled) VALUES ('{USER_B}', false);"
+    );
+
+    // The rule turned off: the SQL is built, and the hole is real.
+    let open = fixture(
+        "rls-off-with-access",
+        "triggers",
+        "[lint]\nrls-off-with-access = \"off\"",
+    );
+    let c = compile_ok(&open);
+    let db = server.database("rls_off_open");
+    db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    db.exec(&seed).unwrap();
+    db.exec(&as_role("authenticated", Some(USER_B), &bob_disables_ann))
+        .expect("with RLS off, the policy does not stop another user");
+    assert_eq!(
+        db.query_one(&format!(
+            "select enabled from public.sys_mfa_settings where user_id = '{USER_A}'"
+        )),
+        "f",
+        "Bob turned off Ann's MFA"
+    );
+    db.exec(&as_role("anon", None, &anon_inserts))
+        .expect("anon writes to the table");
+
+    // The rule satisfied (and on): the same requests are refused.
+    let closed = fixture("rls-off-with-access", "clean", "");
+    let c = compile_ok(&closed);
+    let db = server.database("rls_off_closed");
+    db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    db.exec(&seed).unwrap();
+    let e = db
+        .exec(&as_role("authenticated", Some(USER_B), &bob_disables_ann))
+        .expect_err("authenticated holds no privilege");
+    assert!(e.contains("permission denied"), "{e}");
+    let e = db
+        .exec(&as_role("anon", None, &anon_inserts))
+        .expect_err("anon holds no privilege");
+    assert!(e.contains("permission denied"), "{e}");
+    assert_eq!(
+        db.query_one(&format!(
+            "select enabled from public.sys_mfa_settings where user_id = '{USER_A}'"
+        )),
+        "t"
+    );
+
+    // And the rule reports the open project.
+    let c = schemac::compile(&fixture("rls-off-with-access", "triggers", ""));
+    let codes: Vec<String> = c
+        .diagnostics
+        .into_vec()
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| c.starts_with("rls-off-with-access"))
+            .count(),
+        3,
+        "{codes:?}"
+    );
+}
