@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS auth.users (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     email text,
     raw_user_meta_data jsonb NOT NULL DEFAULT '{}'::jsonb,
+    raw_app_meta_data jsonb NOT NULL DEFAULT '{}'::jsonb,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 

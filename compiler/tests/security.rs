@@ -107,3 +107,39 @@ fn rls_off_with_access_another_user_turns_off_mfa_and_anon_writes_until_revoked(
         "{codes:?}"
     );
 }
+
+#[test]
+fn user_editable_authorization_a_user_makes_themselves_admin_until_app_metadata_decides() {
+    let server = Server::get();
+    // Bob wrote { "role": "admin" } into his own user_metadata (supabase.auth.updateUser).
+    let read_as_bob = format!(
+        "BEGIN;\nSET LOCAL ROLE authenticated;\n\
+         SELECT set_config('request.jwt.claims', '{{\"sub\":\"{USER_B}\",\"role\":\"authenticated\",\"user_metadata\":{{\"role\":\"admin\"}},\"app_metadata\":{{}}}}', true);\n\
+         SELECT count(*) FROM public.sys_audit_reports;\nCOMMIT;"
+    );
+    let seed =
+        "INSERT INTO public.sys_audit_reports (body) VALUES ('salary review'), ('incident');";
+    let count = |case: &str, extra: &str| {
+        let c = compile_ok(&fixture("user-editable-authorization", case, extra));
+        let db = server.database(&format!("meta_{case}"));
+        db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+            .unwrap();
+        db.exec(seed).unwrap();
+        let out = db.exec(&read_as_bob).unwrap();
+        out.lines()
+            .map(str::trim)
+            .find(|l| l.chars().all(|c| c.is_ascii_digit()) && !l.is_empty())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        count("triggers", "[lint]\nuser-editable-authorization = \"off\""),
+        "2",
+        "with the rule off, Bob's own metadata makes him admin"
+    );
+    assert_eq!(
+        count("clean", ""),
+        "0",
+        "app_metadata is not Bob's to write"
+    );
+}

@@ -43,4 +43,5 @@ rules! {
     table_without_primary_key => "table-without-primary-key", "S009", Error;
     duplicate_index => "duplicate-index", "S010", Warn;
     rls_off_with_access => "rls-off-with-access", "S011", Error;
+    user_editable_authorization => "user-editable-authorization", "S012", Error;
 }

@@ -16,7 +16,7 @@
 //! ```
 //!
 //! ## Fix
-//! Add `search_path = "public"` (or `""` and schema-qualify every name in the body).
+//! Add `search_path = ""` and schema-qualify every name in the body (or `search_path = "public"`).
 
 use crate::ir::Ir;
 use crate::lint::{Finding, Subject};
@@ -24,7 +24,7 @@ use crate::lint::{Finding, Subject};
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     for (i, f) in ir.functions.iter().enumerate() {
         if f.security_definer && f.search_path.is_none() {
-            out.push(Finding::new("security-definer-search-path", Subject::Function(i), format!("security definer function `{}` has no fixed search_path", f.name.name), &f.loc, "runs with its owner's rights", "add `search_path = \"public\"` (or `\"\"` with schema-qualified names in the body)"));
+            out.push(Finding::new("security-definer-search-path", Subject::Function(i), format!("security definer function `{}` has no fixed search_path", f.name.name), &f.loc, "runs with its owner's rights", "add `search_path = \"\"` and schema-qualify the names in the body (or `search_path = \"public\"`)"));
         }
     }
 }
