@@ -143,3 +143,41 @@ fn user_editable_authorization_a_user_makes_themselves_admin_until_app_metadata_
         "app_metadata is not Bob's to write"
     );
 }
+
+#[test]
+fn duplicate_foreign_key_a_conflicting_key_refuses_valid_rows_until_one_key_remains() {
+    let server = Server::get();
+    let account = "00000000-0000-0000-0000-0000000000c1";
+    let insert = format!(
+        "INSERT INTO public.sys_accounts (id) VALUES ('{account}');\n\
+         INSERT INTO public.sys_notes (account_id) VALUES ('{account}');"
+    );
+    let c = compile_ok(&fixture(
+        "duplicate-foreign-key",
+        "triggers",
+        "[lint]\nduplicate-foreign-key = \"off\"\nrls-enabled-no-policy = \"off\"",
+    ));
+    let db = server.database("fk_conflict");
+    db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    let e = db
+        .exec(&insert)
+        .expect_err("the conflicting key demands the account be an owner too");
+    assert!(e.contains("sys_notes_account_owner_fkey"), "{e}");
+
+    let c = compile_ok(&fixture(
+        "duplicate-foreign-key",
+        "clean",
+        "[lint]\nrls-enabled-no-policy = \"off\"",
+    ));
+    let db = server.database("fk_single");
+    db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    let owner = "00000000-0000-0000-0000-0000000000d1";
+    db.exec(&format!(
+        "INSERT INTO public.sys_accounts (id) VALUES ('{account}');\n\
+         INSERT INTO public.sys_owners (id) VALUES ('{owner}');\n\
+         INSERT INTO public.sys_notes (account_id, owner_id) VALUES ('{account}', '{owner}');"
+    ))
+    .expect("one key per column: the row is accepted");
+}

@@ -237,13 +237,20 @@ impl Excerpt {
             let l = &shown[lines(o).clamp(lo, hi) - lo];
             l.at + o.clamp(l.window.start, l.window.end) - l.window.start
         };
+        // The first label is the diagnostic's own place: miette shows its line and column
+        // in the header, wherever the other labels are.
         let labeled = spans
             .iter()
             .zip(labels)
-            .map(|(s, (_, message))| {
+            .enumerate()
+            .map(|(i, (s, (_, message)))| {
                 let (start, end) = (map(s.start), map(s.end).max(map(s.start)));
                 let message = (!message.is_empty()).then(|| message.clone());
-                LabeledSpan::new(message, start, end - start)
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(message, (start, end - start))
+                } else {
+                    LabeledSpan::new(message, start, end - start)
+                }
             })
             .collect();
         (

@@ -44,4 +44,5 @@ rules! {
     duplicate_index => "duplicate-index", "S010", Warn;
     rls_off_with_access => "rls-off-with-access", "S011", Error;
     user_editable_authorization => "user-editable-authorization", "S012", Error;
+    duplicate_foreign_key => "duplicate-foreign-key", "S013", Error;
 }
