@@ -250,6 +250,8 @@ fn auth_call_fix_wraps_only_bare_calls() {
         vec![
             "owner_id = (select auth.uid()) or team = (select auth.jwt() ->> 'team')".to_string(),
             "owner_id = (select AUTH.UID()) and (select auth.role()) = 'authenticated'".to_string(),
+            "exists (select 1 from crm_leads l where l.id = lead_id and l.owner_id = (select auth.uid()))".to_string(),
+            "tenant = (select current_setting('app.tenant', true))".to_string(),
         ]
     );
 }

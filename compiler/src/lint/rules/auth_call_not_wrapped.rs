@@ -1,13 +1,16 @@
 //! `auth.uid()` in a policy is written `(select auth.uid())`.
 //!
 //! ## What it does
-//! Flags calls of `auth.uid()`, `auth.jwt()` or `auth.role()` in a policy's `using`
-//! or `with_check` that are not inside a sub-select.
+//! Flags calls of `auth.uid()`, `auth.jwt()`, `auth.role()` and `current_setting(...)`
+//! in a policy's `using` or `with_check` that are not inside a scalar sub-select without
+//! `FROM` (`(select auth.uid())`), anywhere in the expression: a call inside an
+//! `EXISTS (select 1 from ... where ... = auth.uid())` counts as bare too.
 //!
 //! ## Why
 //! A bare call is evaluated once per row; wrapped in `(select ...)` PostgreSQL
-//! evaluates it once per statement (an init plan). On large tables the difference is
-//! orders of magnitude (splinter's `auth_rls_initplan`).
+//! evaluates it once per statement (an init plan). Inside a subquery that reads a table,
+//! it is evaluated for every row of that subquery, for every row of the outer table. On
+//! large tables the difference is orders of magnitude (splinter's `auth_rls_initplan`).
 //!
 //! ## Example
 //! ```toml
@@ -36,8 +39,9 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
                 if bare.is_empty() {
                     continue;
                 }
+                let calls = bare.iter().map(|b| format!("`{b}()`")).collect::<Vec<_>>().join(", ");
                 out.push(
-                    Finding::new("auth-call-not-wrapped", Subject::Table(i), format!("policy `{}` calls {} once per row", p.name, bare.iter().map(|b| format!("`{b}()`")).collect::<Vec<_>>().join(", ")), l, "evaluated for every row", format!("write `{fixed}`"))
+                    Finding::new("auth-call-not-wrapped", Subject::Table(i), format!("policy `{}` calls {calls} once per row", p.name), l, "evaluated for every row", format!("write `{fixed}`"))
                         .with_fix(Fix::SetPolicyExpression { file: l.file, table: t.name.name.clone(), policy: p.name.clone(), key, text: fixed }),
                 );
             }
@@ -48,42 +52,39 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
 const AUTH_FUNCTIONS: [&str; 3] = ["uid", "jwt", "role"];
 const AUTH_CALLS: [&str; 3] = ["auth.uid()", "auth.jwt()", "auth.role()"];
 
-/// The auth functions called outside any sub-select.
+/// The auth functions and `current_setting` called outside a scalar sub-select without
+/// `FROM` (the form PostgreSQL evaluates once per statement).
 pub fn bare_auth_calls(text: &str) -> Vec<String> {
+    use sqlparser::ast::{Expr, Query, SetExpr, Visit, Visitor};
     use std::ops::ControlFlow;
-    use sqlparser::ast::{Expr, InTarget, Visit, Visitor};
     struct V {
-        depth: usize,
+        /// Per enclosing query: whether it reads no table (`select auth.uid()`).
+        once: Vec<bool>,
         bare: Vec<String>,
     }
     impl Visitor for V {
         type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            match e {
-                Expr::Subquery(_)
-                | Expr::Exists { .. }
-                | Expr::In {
-                    target: InTarget::Subquery(_),
-                    ..
-                } => self.depth += 1,
-                Expr::Function(f) if self.depth == 0 => {
-                    let n = crate::ir::sql::fold(&f.name);
-                    if n.len() == 2 && n[0] == "auth" && AUTH_FUNCTIONS.contains(&n[1].as_str()) {
-                        self.bare.push(n.join("."));
-                    }
-                }
-                _ => {}
-            }
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            let no_from = matches!(&*q.body, SetExpr::Select(s) if s.from.is_empty());
+            self.once.push(no_from);
             ControlFlow::Continue(())
         }
-        fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if matches!(e, Expr::Subquery(_)
-                | Expr::Exists { .. }
-                | Expr::In {
-                    target: InTarget::Subquery(_),
-                    ..
-                }) {
-                self.depth -= 1;
+        fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+            self.once.pop();
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = e {
+                if self.once.last() != Some(&true) {
+                    let n = crate::ir::sql::fold(&f.name);
+                    let auth = n.len() == 2 && n[0] == "auth" && AUTH_FUNCTIONS.contains(&n[1].as_str());
+                    let setting = n.last().is_some_and(|l| l == "current_setting") && n.len() <= 2;
+                    if auth {
+                        self.bare.push(n.join("."));
+                    } else if setting {
+                        self.bare.push("current_setting".to_string());
+                    }
+                }
             }
             ControlFlow::Continue(())
         }
@@ -91,7 +92,7 @@ pub fn bare_auth_calls(text: &str) -> Vec<String> {
     let dialect = sqlparser::dialect::PostgreSqlDialect {};
     let Ok(mut parser) = sqlparser::parser::Parser::new(&dialect).try_with_sql(text) else { return Vec::new() };
     let Ok(expr) = parser.parse_expr() else { return Vec::new() };
-    let mut v = V { depth: 0, bare: Vec::new() };
+    let mut v = V { once: Vec::new(), bare: Vec::new() };
     let _ = expr.visit(&mut v);
     v.bare.sort();
     v.bare.dedup();
@@ -106,18 +107,22 @@ pub fn wrap_auth_calls(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let mut i = 0;
     while i < text.len() {
-        let hit = AUTH_CALLS.iter().find(|call| lower[i..].starts_with(*call));
+        let hit = AUTH_CALLS
+            .iter()
+            .find(|call| lower[i..].starts_with(*call))
+            .map(|call| call.len())
+            .or_else(|| setting_call_len(&lower[i..]));
         let boundary = i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric() && lower.as_bytes()[i - 1] != b'_' && lower.as_bytes()[i - 1] != b'.';
         match hit {
-            Some(call) if boundary => {
+            Some(len) if boundary => {
                 let wrapped = lower[..i].trim_end().strip_suffix("select").is_some_and(|b| b.trim_end().ends_with('('));
-                let original = &text[i..i + call.len()];
+                let original = &text[i..i + len];
                 if wrapped {
                     out.push_str(original);
                 } else {
                     out.push_str(&format!("(select {original})"));
                 }
-                i += call.len();
+                i += len;
             }
             _ => {
                 let ch = text[i..].chars().next().unwrap_or(' ');
@@ -127,6 +132,33 @@ pub fn wrap_auth_calls(text: &str) -> String {
         }
     }
     out
+}
+
+/// The length of a `current_setting(...)` call at the start of `lower`, up to its
+/// closing parenthesis (parentheses inside string literals do not count).
+fn setting_call_len(lower: &str) -> Option<usize> {
+    let rest = lower.strip_prefix("current_setting")?;
+    let open = rest.len() - rest.trim_start().len();
+    if !rest[open..].starts_with('(') {
+        return None;
+    }
+    let start = "current_setting".len() + open;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    for (j, b) in lower.bytes().enumerate().skip(start) {
+        match b {
+            b'\'' => in_string = !in_string,
+            b'(' if !in_string => depth += 1,
+            b')' if !in_string => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -140,5 +172,15 @@ mod tests {
             "'İ' <> '' and id = (select auth.uid())"
         );
         assert_eq!(wrap_auth_calls("'ẞİ' = AUTH.UID()"), "'ẞİ' = (select AUTH.UID())");
+    }
+
+    #[test]
+    fn settings_are_wrapped_to_their_closing_parenthesis() {
+        assert_eq!(
+            wrap_auth_calls("tenant = current_setting('app.tenant(id)', true)::uuid"),
+            "tenant = (select current_setting('app.tenant(id)', true))::uuid"
+        );
+        let done = "tenant = (select current_setting('app.tenant', true))::uuid";
+        assert_eq!(wrap_auth_calls(done), done);
     }
 }
