@@ -74,10 +74,9 @@ fn spawn_build(project: &Path, out: &Path, stderr: Stdio) -> std::process::Child
         .unwrap()
 }
 
-/// The output of a clean build of `project`, built into a directory of its own.
-fn expected(project: &Path, scratch: &Path) -> BTreeMap<String, Vec<u8>> {
-    let out = scratch.join("expected");
-    let r = schemac(
+/// `schemac build` of `project` into `out`, to its end.
+fn build(project: &Path, out: &Path) -> std::process::Output {
+    schemac(
         &[
             "build",
             "--project",
@@ -86,7 +85,13 @@ fn expected(project: &Path, scratch: &Path) -> BTreeMap<String, Vec<u8>> {
             &out.to_string_lossy(),
         ],
         &repo(),
-    );
+    )
+}
+
+/// The output of a clean build of `project`, built into a directory of its own.
+fn expected(project: &Path, scratch: &Path) -> BTreeMap<String, Vec<u8>> {
+    let out = scratch.join("expected");
+    let r = build(project, &out);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let s = snapshot(&out);
     std::fs::remove_dir_all(&out).unwrap();
@@ -173,16 +178,7 @@ fn an_io_error_leaves_the_output_unchanged_and_names_the_file() {
     let project = root.join("p");
     copy_dir(&repo().join("schemas"), &project);
     let out = root.join("gen");
-    let first = schemac(
-        &[
-            "build",
-            "--project",
-            &project.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-        ],
-        &repo(),
-    );
+    let first = build(&project, &out);
     assert!(first.status.success());
     let before = snapshot(&out);
     // Change the project so every file would be rewritten, then let writes of more
@@ -224,16 +220,7 @@ fn files_build_does_not_manage_are_kept_and_symlinks_are_not_followed() {
     std::fs::write(&victim, "untouched\n").unwrap();
     std::fs::create_dir_all(out.join("docs")).unwrap();
     std::os::unix::fs::symlink(&victim, out.join("docs/domains.md")).unwrap();
-    let r = schemac(
-        &[
-            "build",
-            "--project",
-            &repo().join("schemas").to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-        ],
-        &repo(),
-    );
+    let r = build(&repo().join("schemas"), &out);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n");
     assert!(!out.join("docs/domains.md").is_symlink());
@@ -256,16 +243,7 @@ fn an_output_directory_that_is_a_symlink_is_written_where_it_points() {
     let link = root.join("gen");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     for project in ["schemas", "compiler/tests/fixtures/ok/minimal"] {
-        let r = schemac(
-            &[
-                "build",
-                "--project",
-                &repo().join(project).to_string_lossy(),
-                "--out",
-                &link.to_string_lossy(),
-            ],
-            &repo(),
-        );
+        let r = build(&repo().join(project), &link);
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         assert!(link.is_symlink(), "the link was replaced");
         assert!(real.join("schema.sql").is_file());

@@ -166,8 +166,15 @@ impl Lowerer<'_> {
     }
 
     /// Each enum type, as a column may write it (`status`, `public.status`,
-    /// `"public"."status"`), to its values.
-    pub(super) fn enum_types(&self) -> BTreeMap<String, Vec<String>> {
+    /// `"public"."status"`), to its values. Built once per number of lowered enums, not
+    /// once per fragment.
+    pub(super) fn enum_types(&self) -> std::rc::Rc<BTreeMap<String, Vec<String>>> {
+        let mut cache = self.enum_types.borrow_mut();
+        if let Some((n, m)) = cache.as_ref() {
+            if *n == self.ir.enums.len() {
+                return m.clone();
+            }
+        }
         let mut m = BTreeMap::new();
         for e in &self.ir.enums {
             if e.name.schema == self.ir.project.default_schema {
@@ -180,7 +187,23 @@ impl Lowerer<'_> {
             // As a lowered column writes it.
             m.insert(crate::emit::quote_qname(&e.name), e.values.clone());
         }
+        let m = std::rc::Rc::new(m);
+        *cache = Some((self.ir.enums.len(), m.clone()));
         m
+    }
+
+    /// A fragment's syntax tree, parsed once per text (`None`: it does not parse).
+    fn parsed_fragment(
+        &mut self,
+        text: &str,
+        query: bool,
+    ) -> Option<std::rc::Rc<crate::ir::columns::ParsedFragment>> {
+        self.parsed
+            .entry((query, text.to_string()))
+            .or_insert_with(|| {
+                crate::ir::columns::ParsedFragment::parse(text, query).map(std::rc::Rc::new)
+            })
+            .clone()
     }
 
     /// A column default that is a string literal must be a value of the column's enum.
@@ -192,7 +215,7 @@ impl Lowerer<'_> {
         column: &str,
     ) {
         let text = d.value.as_str();
-        let Some(tree) = crate::ir::columns::ParsedFragment::parse(text, false) else {
+        let Some(tree) = self.parsed_fragment(text, false) else {
             return;
         };
         let Some((value, range)) = crate::ir::columns::string_literal(text, &tree) else {
@@ -222,14 +245,9 @@ impl Lowerer<'_> {
         what: &str,
     ) {
         let text = v.value.as_str();
-        let tree = self
-            .parsed
-            .entry((query, text.to_string()))
-            .or_insert_with(|| {
-                crate::ir::columns::ParsedFragment::parse(text, query).map(std::rc::Rc::new)
-            })
-            .clone();
-        let Some(tree) = tree else { return };
+        let Some(tree) = self.parsed_fragment(text, query) else {
+            return;
+        };
         let enums = self.enum_types();
         let found =
             crate::ir::columns::check_columns(text, &tree, base, &|p| self.columns_of(p, &enums));

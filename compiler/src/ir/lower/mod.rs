@@ -48,6 +48,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         builtin_types: std::collections::HashMap::new(),
         renamed_tables: std::collections::BTreeSet::new(),
         fragment_scope: FragmentScope::Unchecked,
+        enum_types: std::cell::RefCell::new(None),
         parsed: std::collections::HashMap::new(),
     };
     if let Some((file, p)) = &src.project {
@@ -142,12 +143,17 @@ struct Lowerer<'a> {
     renamed_tables: std::collections::BTreeSet<QName>,
     /// What the column names of the expressions being lowered resolve against.
     fragment_scope: FragmentScope,
+    /// Enum types by the names a column may use ([`Lowerer::enum_types`]), with the
+    /// number of enums they were built from.
+    enum_types: std::cell::RefCell<Option<EnumTypes>>,
     /// Syntax trees of fragments by text, for the column check (`None`: did not parse).
     parsed: std::collections::HashMap<
         (bool, String),
         Option<std::rc::Rc<crate::ir::columns::ParsedFragment>>,
     >,
 }
+
+type EnumTypes = (usize, std::rc::Rc<BTreeMap<String, Vec<String>>>);
 
 /// What the column names of an expression resolve against.
 #[derive(Debug, Clone, Default)]
