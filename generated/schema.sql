@@ -119,6 +119,7 @@ CREATE TABLE "public"."billing_stripe_products" (
     CONSTRAINT "billing_stripe_products_billing_interval_valid" CHECK (billing_interval in ('month', 'year'))
 );
 ALTER TABLE "public"."billing_stripe_products" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_stripe_products" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."billing_stripe_products" TO "anon";
 GRANT SELECT ON TABLE "public"."billing_stripe_products" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_stripe_products" TO "service_role";
@@ -141,6 +142,7 @@ CREATE TABLE "public"."re_market_stats" (
     CONSTRAINT "re_market_stats_inventory_count_positive" CHECK (inventory_count >= 0)
 );
 ALTER TABLE "public"."re_market_stats" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_market_stats" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_market_stats" TO "anon";
 GRANT SELECT ON TABLE "public"."re_market_stats" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_market_stats" TO "service_role";
@@ -162,6 +164,7 @@ CREATE TABLE "public"."system_feature_flags" (
     CONSTRAINT "system_feature_flags_rollout_range" CHECK (rollout_percentage between 0 and 100)
 );
 ALTER TABLE "public"."system_feature_flags" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_feature_flags" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_feature_flags" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_feature_flags" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_feature_flags" TO "service_role";
@@ -185,6 +188,7 @@ CREATE INDEX "idx_system_logs_created_at" ON "public"."system_logs" USING brin (
 CREATE INDEX "idx_system_logs_user_id" ON "public"."system_logs" ("user_id");
 CREATE INDEX "idx_system_logs_errors" ON "public"."system_logs" ("level", "created_at") WHERE (level in ('error', 'fatal'));
 ALTER TABLE "public"."system_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_logs" TO "service_role";
@@ -207,6 +211,7 @@ CREATE TABLE "public"."system_logs_settings" (
 );
 CREATE INDEX "idx_system_logs_settings_updated_by" ON "public"."system_logs_settings" ("updated_by");
 ALTER TABLE "public"."system_logs_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_logs_settings" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_logs_settings" FROM "anon";
 REVOKE ALL ON TABLE "public"."system_logs_settings" FROM "authenticated";
 GRANT ALL ON TABLE "public"."system_logs_settings" TO "service_role";
@@ -232,6 +237,7 @@ CREATE TABLE "public"."system_rate_limits" (
 );
 CREATE INDEX "idx_system_rate_limits_window_start" ON "public"."system_rate_limits" USING brin ("window_start");
 ALTER TABLE "public"."system_rate_limits" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_rate_limits" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_rate_limits" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_rate_limits" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_rate_limits" TO "service_role";
@@ -259,6 +265,7 @@ CREATE INDEX "idx_system_scheduled_deletions_requested_by" ON "public"."system_s
 CREATE UNIQUE INDEX "idx_system_scheduled_deletions_one_pending_per_entity" ON "public"."system_scheduled_deletions" ("entity_type", "entity_id") WHERE (status = 'pending');
 CREATE INDEX "idx_system_scheduled_deletions_scheduled_for" ON "public"."system_scheduled_deletions" ("scheduled_for") WHERE (status = 'pending');
 ALTER TABLE "public"."system_scheduled_deletions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_scheduled_deletions" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_scheduled_deletions" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_scheduled_deletions" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_scheduled_deletions" TO "service_role";
@@ -281,6 +288,7 @@ CREATE TABLE "public"."system_usage_logs" (
 CREATE INDEX "idx_system_usage_logs_user_id_occurred_at" ON "public"."system_usage_logs" ("user_id", "occurred_at");
 CREATE INDEX "idx_system_usage_logs_metric_occurred_at" ON "public"."system_usage_logs" ("metric", "occurred_at");
 ALTER TABLE "public"."system_usage_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_usage_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_usage_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_usage_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_usage_logs" TO "service_role";
@@ -305,6 +313,7 @@ CREATE TABLE "public"."user_profiles" (
 );
 CREATE UNIQUE INDEX "idx_user_profiles_lower_email" ON "public"."user_profiles" ((lower(email)));
 ALTER TABLE "public"."user_profiles" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_profiles" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_profiles" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_profiles" TO "service_role";
 COMMENT ON TABLE "public"."user_profiles" IS 'One profile per auth user; the most queried table of the platform';
@@ -329,6 +338,7 @@ CREATE TABLE "public"."analytics_feature_usage_stats" (
 );
 CREATE INDEX "idx_analytics_feature_usage_stats_user_id_usage_date" ON "public"."analytics_feature_usage_stats" ("user_id", "usage_date");
 ALTER TABLE "public"."analytics_feature_usage_stats" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."analytics_feature_usage_stats" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_feature_usage_stats" TO "authenticated";
 GRANT ALL ON TABLE "public"."analytics_feature_usage_stats" TO "service_role";
 COMMENT ON TABLE "public"."analytics_feature_usage_stats" IS 'Daily feature usage counts per user (user_id null = platform-wide total)';
@@ -352,6 +362,7 @@ CREATE TABLE "public"."billing_stripe_customers" (
     CONSTRAINT "billing_stripe_customers_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."billing_stripe_customers" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_stripe_customers" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."billing_stripe_customers" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_stripe_customers" TO "service_role";
 COMMENT ON TABLE "public"."billing_stripe_customers" IS 'Stripe customer per user';
@@ -382,6 +393,7 @@ CREATE INDEX "idx_billing_subscription_events_product_id" ON "public"."billing_s
 CREATE INDEX "idx_billing_subscription_events_stripe_subscription_id" ON "public"."billing_subscription_events" ("stripe_subscription_id");
 CREATE INDEX "idx_billing_subscription_events_unprocessed" ON "public"."billing_subscription_events" ("occurred_at") WHERE (processed_at is null);
 ALTER TABLE "public"."billing_subscription_events" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_subscription_events" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."billing_subscription_events" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_subscription_events" TO "service_role";
 COMMENT ON TABLE "public"."billing_subscription_events" IS 'Subscription lifecycle events received from Stripe webhooks (idempotent by event id)';
@@ -410,6 +422,7 @@ CREATE INDEX "idx_billing_subscription_notifications_user_id_created_at" ON "pub
 CREATE INDEX "idx_billing_subscription_notifications_customer_id" ON "public"."billing_subscription_notifications" ("customer_id");
 CREATE INDEX "idx_billing_subscription_notifications_unread" ON "public"."billing_subscription_notifications" ("user_id") WHERE (read_at is null and channel = 'in_app');
 ALTER TABLE "public"."billing_subscription_notifications" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_subscription_notifications" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."billing_subscription_notifications" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_subscription_notifications" TO "service_role";
 COMMENT ON TABLE "public"."billing_subscription_notifications" IS 'Billing notices sent to users (trial ending, payment failed, receipts)';
@@ -434,6 +447,7 @@ CREATE TABLE "public"."crm_contacts" (
 CREATE INDEX "idx_crm_contacts_owner_id" ON "public"."crm_contacts" ("owner_id");
 CREATE INDEX "idx_crm_contacts_lower_email" ON "public"."crm_contacts" ((lower(email))) WHERE (email is not null);
 ALTER TABLE "public"."crm_contacts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_contacts" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_contacts" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_contacts" TO "service_role";
 COMMENT ON TABLE "public"."crm_contacts" IS 'People the user is in touch with (sellers, buyers, agents, contractors)';
@@ -452,6 +466,7 @@ CREATE TABLE "public"."re_portfolios" (
     CONSTRAINT "re_portfolios_owner_id_fkey" FOREIGN KEY ("owner_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_portfolios" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_portfolios" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_portfolios" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_portfolios" TO "service_role";
 COMMENT ON TABLE "public"."re_portfolios" IS 'Named groups of properties a user owns or manages';
@@ -476,6 +491,7 @@ CREATE TABLE "public"."re_saved_searches" (
 CREATE INDEX "idx_re_saved_searches_criteria" ON "public"."re_saved_searches" USING gin ("criteria");
 CREATE INDEX "idx_re_saved_searches_alerts_due" ON "public"."re_saved_searches" ("alert_frequency", "last_alerted_at") WHERE (alert_frequency <> 'never');
 ALTER TABLE "public"."re_saved_searches" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_saved_searches" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_saved_searches" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_saved_searches" TO "service_role";
 COMMENT ON TABLE "public"."re_saved_searches" IS 'Saved listing searches with optional email alerts';
@@ -500,6 +516,7 @@ CREATE TABLE "public"."security_email_change_history" (
 CREATE INDEX "idx_security_email_change_history_user_id_requested_at" ON "public"."security_email_change_history" ("user_id", "requested_at");
 CREATE INDEX "idx_security_email_change_history_changed_by" ON "public"."security_email_change_history" ("changed_by");
 ALTER TABLE "public"."security_email_change_history" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_email_change_history" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_email_change_history" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_email_change_history" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_email_change_history" TO "service_role";
@@ -529,6 +546,7 @@ CREATE INDEX "idx_security_incidents_reported_by" ON "public"."security_incident
 CREATE INDEX "idx_security_incidents_assigned_to" ON "public"."security_incidents" ("assigned_to");
 CREATE INDEX "idx_security_incidents_unresolved" ON "public"."security_incidents" ("status", "detected_at") WHERE (status <> 'resolved');
 ALTER TABLE "public"."security_incidents" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_incidents" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_incidents" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_incidents" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_incidents" TO "service_role";
@@ -554,6 +572,7 @@ CREATE INDEX "idx_security_event_logs_user_id_created_at" ON "public"."security_
 CREATE INDEX "idx_security_event_logs_incident_id" ON "public"."security_event_logs" ("incident_id");
 CREATE INDEX "idx_security_event_logs_event_type_created_at" ON "public"."security_event_logs" ("event_type", "created_at");
 ALTER TABLE "public"."security_event_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_event_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_event_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_event_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_event_logs" TO "service_role";
@@ -578,6 +597,7 @@ CREATE TABLE "public"."security_oauth_tokens" (
     CONSTRAINT "security_oauth_tokens_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."security_oauth_tokens" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_oauth_tokens" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_oauth_tokens" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_oauth_tokens" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_oauth_tokens" TO "service_role";
@@ -602,6 +622,7 @@ CREATE TABLE "public"."security_reset_tokens" (
 CREATE INDEX "idx_security_reset_tokens_user_id" ON "public"."security_reset_tokens" ("user_id");
 CREATE INDEX "idx_security_reset_tokens_expires_at" ON "public"."security_reset_tokens" ("expires_at") WHERE (used_at is null);
 ALTER TABLE "public"."security_reset_tokens" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_reset_tokens" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_reset_tokens" FROM "anon";
 REVOKE ALL ON TABLE "public"."security_reset_tokens" FROM "authenticated";
 GRANT ALL ON TABLE "public"."security_reset_tokens" TO "service_role";
@@ -627,6 +648,7 @@ CREATE TABLE "public"."survey_templates" (
 );
 CREATE INDEX "idx_survey_templates_created_by" ON "public"."survey_templates" ("created_by");
 ALTER TABLE "public"."survey_templates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_templates" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."survey_templates" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."survey_templates" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_templates" TO "service_role";
@@ -653,6 +675,7 @@ CREATE TABLE "public"."survey_questions" (
     CONSTRAINT "survey_questions_template_id_fkey" FOREIGN KEY ("template_id") REFERENCES "public"."survey_templates" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."survey_questions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_questions" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."survey_questions" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."survey_questions" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_questions" TO "service_role";
@@ -674,6 +697,7 @@ CREATE TABLE "public"."survey_responses" (
 );
 CREATE INDEX "idx_survey_responses_respondent_id" ON "public"."survey_responses" ("respondent_id");
 ALTER TABLE "public"."survey_responses" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_responses" FROM anon, authenticated, service_role;
 GRANT INSERT ON TABLE "public"."survey_responses" TO "anon";
 GRANT SELECT, INSERT ON TABLE "public"."survey_responses" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_responses" TO "service_role";
@@ -694,6 +718,7 @@ CREATE TABLE "public"."user_dashboard_settings" (
     CONSTRAINT "user_dashboard_settings_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_dashboard_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_dashboard_settings" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_dashboard_settings" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_dashboard_settings" TO "service_role";
 COMMENT ON TABLE "public"."user_dashboard_settings" IS 'Dashboard layout and display settings, one row per user';
@@ -716,6 +741,7 @@ CREATE TABLE "public"."user_devices" (
 );
 CREATE INDEX "idx_user_devices_user_id" ON "public"."user_devices" ("user_id");
 ALTER TABLE "public"."user_devices" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_devices" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_devices" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_devices" TO "service_role";
 COMMENT ON TABLE "public"."user_devices" IS 'Devices registered for push notifications';
@@ -735,6 +761,7 @@ CREATE TABLE "public"."user_email_preferences" (
     CONSTRAINT "user_email_preferences_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_email_preferences" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_email_preferences" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_email_preferences" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_email_preferences" TO "service_role";
 COMMENT ON TABLE "public"."user_email_preferences" IS 'Email subscription settings per user (user settings belong to the user domain)';
@@ -754,6 +781,7 @@ CREATE TABLE "public"."user_mfa_pending_setup" (
 );
 CREATE INDEX "idx_user_mfa_pending_setup_expires_at" ON "public"."user_mfa_pending_setup" ("expires_at");
 ALTER TABLE "public"."user_mfa_pending_setup" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_mfa_pending_setup" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_mfa_pending_setup" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_mfa_pending_setup" TO "service_role";
 COMMENT ON TABLE "public"."user_mfa_pending_setup" IS 'MFA enrollment started but not yet verified (at most one per user)';
@@ -770,6 +798,7 @@ CREATE TABLE "public"."user_mfa_recovery_codes" (
     CONSTRAINT "user_mfa_recovery_codes_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_mfa_recovery_codes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_mfa_recovery_codes" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."user_mfa_recovery_codes" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_mfa_recovery_codes" TO "service_role";
 COMMENT ON TABLE "public"."user_mfa_recovery_codes" IS 'Hashed one-time MFA recovery codes';
@@ -789,6 +818,7 @@ CREATE TABLE "public"."user_mfa_settings" (
     CONSTRAINT "user_mfa_settings_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_mfa_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_mfa_settings" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_mfa_settings" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_mfa_settings" TO "service_role";
 COMMENT ON TABLE "public"."user_mfa_settings" IS 'Per-user MFA configuration';
@@ -810,6 +840,7 @@ CREATE TABLE "public"."user_notification_preferences" (
     CONSTRAINT "user_notification_preferences_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_notification_preferences" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_notification_preferences" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_notification_preferences" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_notification_preferences" TO "service_role";
 COMMENT ON TABLE "public"."user_notification_preferences" IS 'Per-channel, per-event notification switches';
@@ -828,6 +859,7 @@ CREATE TABLE "public"."user_onboarding_status" (
     CONSTRAINT "user_onboarding_status_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_onboarding_status" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_onboarding_status" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_onboarding_status" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_onboarding_status" TO "service_role";
 COMMENT ON TABLE "public"."user_onboarding_status" IS 'Overall onboarding state, one row per user';
@@ -849,6 +881,7 @@ CREATE TABLE "public"."user_onboarding_steps" (
     CONSTRAINT "user_onboarding_steps_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_onboarding_steps" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_onboarding_steps" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_onboarding_steps" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_onboarding_steps" TO "service_role";
 COMMENT ON TABLE "public"."user_onboarding_steps" IS 'Progress of each onboarding step per user';
@@ -866,6 +899,7 @@ CREATE TABLE "public"."user_onboarding_surveys" (
     CONSTRAINT "user_onboarding_surveys_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_onboarding_surveys" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_onboarding_surveys" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."user_onboarding_surveys" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_onboarding_surveys" TO "service_role";
 COMMENT ON TABLE "public"."user_onboarding_surveys" IS 'Answers users gave to the onboarding questionnaire';
@@ -889,6 +923,7 @@ CREATE TABLE "public"."user_reminder_states" (
 );
 CREATE INDEX "idx_user_reminder_states_snoozed_until" ON "public"."user_reminder_states" ("snoozed_until") WHERE (state = 'snoozed');
 ALTER TABLE "public"."user_reminder_states" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_reminder_states" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_reminder_states" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_reminder_states" TO "service_role";
 COMMENT ON TABLE "public"."user_reminder_states" IS 'State of each in-app reminder per user (active, snoozed, dismissed)';
@@ -912,6 +947,7 @@ CREATE TABLE "public"."user_reminder_logs" (
 CREATE INDEX "idx_user_reminder_logs_user_id_occurred_at" ON "public"."user_reminder_logs" ("user_id", "occurred_at");
 CREATE INDEX "idx_user_reminder_logs_reminder_state_id" ON "public"."user_reminder_logs" ("reminder_state_id");
 ALTER TABLE "public"."user_reminder_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_reminder_logs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."user_reminder_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_reminder_logs" TO "service_role";
 COMMENT ON TABLE "public"."user_reminder_logs" IS 'Append-only log of reminders shown to users and what they did';
@@ -933,6 +969,7 @@ CREATE TABLE "public"."workspaces" (
 );
 CREATE INDEX "idx_workspaces_owner_id" ON "public"."workspaces" ("owner_id");
 ALTER TABLE "public"."workspaces" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."workspaces" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."workspaces" TO "authenticated";
 GRANT ALL ON TABLE "public"."workspaces" TO "service_role";
 COMMENT ON TABLE "public"."workspaces" IS 'Team workspaces that group members, leads, properties and deals';
@@ -955,6 +992,7 @@ CREATE TABLE "public"."analytics_daily_metrics" (
     CONSTRAINT "analytics_daily_metrics_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."analytics_daily_metrics" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."analytics_daily_metrics" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_daily_metrics" TO "authenticated";
 GRANT ALL ON TABLE "public"."analytics_daily_metrics" TO "service_role";
 COMMENT ON TABLE "public"."analytics_daily_metrics" IS 'Daily activity totals per workspace, computed by a nightly job';
@@ -989,6 +1027,7 @@ CREATE INDEX "idx_crm_leads_open_by_owner" ON "public"."crm_leads" ("owner_id", 
 CREATE INDEX "idx_crm_leads_search_fts" ON "public"."crm_leads" USING gin ((to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''))));
 CREATE INDEX "idx_crm_leads_tags" ON "public"."crm_leads" USING gin ("tags");
 ALTER TABLE "public"."crm_leads" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_leads" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_leads" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_leads" TO "service_role";
 COMMENT ON TABLE "public"."crm_leads" IS 'Leads captured from forms, calls, imports and referrals';
@@ -1022,6 +1061,7 @@ CREATE INDEX "idx_call_logs_user_id_created_at" ON "public"."call_logs" ("user_i
 CREATE INDEX "idx_call_logs_lead_id" ON "public"."call_logs" ("lead_id");
 CREATE INDEX "idx_call_logs_active" ON "public"."call_logs" ("status") WHERE (status in ('queued', 'ringing', 'in_progress'));
 ALTER TABLE "public"."call_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."call_logs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."call_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."call_logs" TO "service_role";
 COMMENT ON TABLE "public"."call_logs" IS 'Phone calls made or received through the platform';
@@ -1046,6 +1086,7 @@ CREATE TABLE "public"."call_transcripts" (
 );
 CREATE INDEX "idx_call_transcripts_full_text_fts" ON "public"."call_transcripts" USING gin ((to_tsvector('english', coalesce(full_text, ''))));
 ALTER TABLE "public"."call_transcripts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."call_transcripts" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."call_transcripts" TO "authenticated";
 GRANT ALL ON TABLE "public"."call_transcripts" TO "service_role";
 COMMENT ON TABLE "public"."call_transcripts" IS 'Transcript of a call (at most one per call), with an AI summary';
@@ -1071,6 +1112,7 @@ CREATE TABLE "public"."call_transcript_segments" (
     CONSTRAINT "call_transcript_segments_transcript_id_fkey" FOREIGN KEY ("transcript_id") REFERENCES "public"."call_transcripts" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."call_transcript_segments" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."call_transcript_segments" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."call_transcript_segments" TO "authenticated";
 GRANT ALL ON TABLE "public"."call_transcript_segments" TO "service_role";
 COMMENT ON TABLE "public"."call_transcript_segments" IS 'Time-coded, speaker-attributed segments of a call transcript';
@@ -1102,6 +1144,7 @@ CREATE INDEX "idx_comms_messages_user_id_created_at" ON "public"."comms_messages
 CREATE INDEX "idx_comms_messages_lead_id" ON "public"."comms_messages" ("lead_id");
 CREATE INDEX "idx_comms_messages_pending_delivery" ON "public"."comms_messages" ("status", "created_at") WHERE (status in ('queued', 'failed'));
 ALTER TABLE "public"."comms_messages" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."comms_messages" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."comms_messages" TO "authenticated";
 GRANT ALL ON TABLE "public"."comms_messages" TO "service_role";
 COMMENT ON TABLE "public"."comms_messages" IS 'Multi-channel message log (SMS, email, voice), inbound and outbound';
@@ -1128,6 +1171,7 @@ CREATE INDEX "idx_comms_email_logs_user_id_occurred_at" ON "public"."comms_email
 CREATE INDEX "idx_comms_email_logs_message_id" ON "public"."comms_email_logs" ("message_id");
 CREATE INDEX "idx_comms_email_logs_suppressed_emails" ON "public"."comms_email_logs" ((lower(to_email))) WHERE (event_type in ('bounced', 'complained'));
 ALTER TABLE "public"."comms_email_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."comms_email_logs" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."comms_email_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."comms_email_logs" TO "service_role";
 COMMENT ON TABLE "public"."comms_email_logs" IS 'Email delivery tracking from the provider''s webhooks (Resend integration)';
@@ -1159,6 +1203,7 @@ CREATE INDEX "idx_comms_scheduled_messages_lead_id" ON "public"."comms_scheduled
 CREATE INDEX "idx_comms_scheduled_messages_sent_message_id" ON "public"."comms_scheduled_messages" ("sent_message_id");
 CREATE INDEX "idx_comms_scheduled_messages_due" ON "public"."comms_scheduled_messages" ("send_at") WHERE (status = 'scheduled');
 ALTER TABLE "public"."comms_scheduled_messages" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."comms_scheduled_messages" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."comms_scheduled_messages" TO "authenticated";
 GRANT ALL ON TABLE "public"."comms_scheduled_messages" TO "service_role";
 COMMENT ON TABLE "public"."comms_scheduled_messages" IS 'Scheduled message queue; a sender job turns due rows into comms_messages';
@@ -1176,6 +1221,7 @@ CREATE TABLE "public"."crm_lead_contacts" (
 );
 CREATE INDEX "idx_crm_lead_contacts_contact_id" ON "public"."crm_lead_contacts" ("contact_id");
 ALTER TABLE "public"."crm_lead_contacts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_lead_contacts" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_lead_contacts" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_lead_contacts" TO "service_role";
 COMMENT ON TABLE "public"."crm_lead_contacts" IS 'Which contacts belong to which lead, and in what role';
@@ -1197,6 +1243,7 @@ CREATE TABLE "public"."crm_lead_notes" (
 CREATE INDEX "idx_crm_lead_notes_lead_id_created_at" ON "public"."crm_lead_notes" ("lead_id", "created_at");
 CREATE INDEX "idx_crm_lead_notes_author_id" ON "public"."crm_lead_notes" ("author_id");
 ALTER TABLE "public"."crm_lead_notes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_lead_notes" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_lead_notes" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_lead_notes" TO "service_role";
 COMMENT ON TABLE "public"."crm_lead_notes" IS 'Notes written on a lead';
@@ -1231,6 +1278,7 @@ CREATE INDEX "idx_re_properties_workspace_id" ON "public"."re_properties" ("work
 CREATE INDEX "idx_re_properties_address_fts" ON "public"."re_properties" USING gin ((to_tsvector('simple', address_line1 || ' ' || city || ' ' || state_code || ' ' || postal_code)));
 CREATE INDEX "idx_re_properties_postal_code" ON "public"."re_properties" ("postal_code");
 ALTER TABLE "public"."re_properties" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_properties" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_properties" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_properties" TO "service_role";
 COMMENT ON TABLE "public"."re_properties" IS 'Properties users track, analyse, list or own';
@@ -1264,6 +1312,7 @@ CREATE INDEX "idx_deals_lead_id" ON "public"."deals" ("lead_id");
 CREATE INDEX "idx_deals_property_id" ON "public"."deals" ("property_id");
 CREATE INDEX "idx_deals_open_by_close_date" ON "public"."deals" ("expected_close_date") WHERE (stage not in ('closed_won', 'closed_lost'));
 ALTER TABLE "public"."deals" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."deals" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."deals" TO "authenticated";
 GRANT ALL ON TABLE "public"."deals" TO "service_role";
 COMMENT ON TABLE "public"."deals" IS 'Deals on properties, usually originating from a lead';
@@ -1288,6 +1337,7 @@ CREATE TABLE "public"."assistant_sessions" (
 CREATE INDEX "idx_assistant_sessions_user_id_last_message_at" ON "public"."assistant_sessions" ("user_id", "last_message_at");
 CREATE INDEX "idx_assistant_sessions_deal_id" ON "public"."assistant_sessions" ("deal_id");
 ALTER TABLE "public"."assistant_sessions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."assistant_sessions" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."assistant_sessions" TO "authenticated";
 GRANT ALL ON TABLE "public"."assistant_sessions" TO "service_role";
 COMMENT ON TABLE "public"."assistant_sessions" IS 'Conversations between a user and the AI assistant, optionally about a deal';
@@ -1321,6 +1371,7 @@ CREATE INDEX "idx_assistant_jobs_session_id" ON "public"."assistant_jobs" ("sess
 CREATE INDEX "idx_assistant_jobs_deal_id" ON "public"."assistant_jobs" ("deal_id");
 CREATE INDEX "idx_assistant_jobs_pending" ON "public"."assistant_jobs" ("created_at") WHERE (status in ('queued', 'running'));
 ALTER TABLE "public"."assistant_jobs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."assistant_jobs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."assistant_jobs" TO "authenticated";
 GRANT ALL ON TABLE "public"."assistant_jobs" TO "service_role";
 COMMENT ON TABLE "public"."assistant_jobs" IS 'Background AI jobs (deal summaries, comp analyses, drafts), run by workers';
@@ -1344,6 +1395,7 @@ CREATE TABLE "public"."deal_events" (
 CREATE INDEX "idx_deal_events_deal_id_occurred_at" ON "public"."deal_events" ("deal_id", "occurred_at");
 CREATE INDEX "idx_deal_events_actor_id" ON "public"."deal_events" ("actor_id");
 ALTER TABLE "public"."deal_events" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."deal_events" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."deal_events" TO "authenticated";
 GRANT ALL ON TABLE "public"."deal_events" TO "service_role";
 COMMENT ON TABLE "public"."deal_events" IS 'Append-only history of a deal (stage changes, amounts, notes, documents)';
@@ -1367,6 +1419,7 @@ CREATE TABLE "public"."re_comparable_sales" (
 );
 CREATE INDEX "idx_re_comparable_sales_property_id_sale_date" ON "public"."re_comparable_sales" ("property_id", "sale_date");
 ALTER TABLE "public"."re_comparable_sales" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_comparable_sales" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_comparable_sales" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_comparable_sales" TO "service_role";
 COMMENT ON TABLE "public"."re_comparable_sales" IS 'Comparable sales pulled for a subject property';
@@ -1396,6 +1449,7 @@ CREATE INDEX "idx_re_listings_listed_by" ON "public"."re_listings" ("listed_by")
 CREATE UNIQUE INDEX "idx_re_listings_one_active_per_property" ON "public"."re_listings" ("property_id") WHERE (status = 'active');
 CREATE INDEX "idx_re_listings_active_by_price" ON "public"."re_listings" ("list_price") WHERE (status = 'active');
 ALTER TABLE "public"."re_listings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listings" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_listings" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_listings" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listings" TO "service_role";
@@ -1412,6 +1466,7 @@ CREATE TABLE "public"."re_listing_favorites" (
 );
 CREATE INDEX "idx_re_listing_favorites_listing_id" ON "public"."re_listing_favorites" ("listing_id");
 ALTER TABLE "public"."re_listing_favorites" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listing_favorites" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, DELETE ON TABLE "public"."re_listing_favorites" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listing_favorites" TO "service_role";
 COMMENT ON TABLE "public"."re_listing_favorites" IS 'Listings a user saved as favorites';
@@ -1438,6 +1493,7 @@ CREATE TABLE "public"."re_listing_inquiries" (
 CREATE INDEX "idx_re_listing_inquiries_listing_id_created_at" ON "public"."re_listing_inquiries" ("listing_id", "created_at");
 CREATE INDEX "idx_re_listing_inquiries_user_id" ON "public"."re_listing_inquiries" ("user_id");
 ALTER TABLE "public"."re_listing_inquiries" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listing_inquiries" FROM anon, authenticated, service_role;
 GRANT INSERT ON TABLE "public"."re_listing_inquiries" TO "anon";
 GRANT SELECT, INSERT, UPDATE ON TABLE "public"."re_listing_inquiries" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listing_inquiries" TO "service_role";
@@ -1467,6 +1523,7 @@ CREATE TABLE "public"."re_offers" (
 CREATE INDEX "idx_re_offers_property_id" ON "public"."re_offers" ("property_id");
 CREATE INDEX "idx_re_offers_submitted_by" ON "public"."re_offers" ("submitted_by");
 ALTER TABLE "public"."re_offers" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_offers" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_offers" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_offers" TO "service_role";
 COMMENT ON TABLE "public"."re_offers" IS 'Offers made on a property';
@@ -1485,6 +1542,7 @@ CREATE TABLE "public"."re_portfolio_properties" (
 );
 CREATE INDEX "idx_re_portfolio_properties_property_id" ON "public"."re_portfolio_properties" ("property_id");
 ALTER TABLE "public"."re_portfolio_properties" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_portfolio_properties" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_portfolio_properties" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_portfolio_properties" TO "service_role";
 COMMENT ON TABLE "public"."re_portfolio_properties" IS 'Which properties are in which portfolio';
@@ -1511,6 +1569,7 @@ CREATE TABLE "public"."re_property_analyses" (
 CREATE INDEX "idx_re_property_analyses_property_id" ON "public"."re_property_analyses" ("property_id");
 CREATE INDEX "idx_re_property_analyses_created_by" ON "public"."re_property_analyses" ("created_by");
 ALTER TABLE "public"."re_property_analyses" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_analyses" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_analyses" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_analyses" TO "service_role";
 COMMENT ON TABLE "public"."re_property_analyses" IS 'Investment analyses of a property (purchase, rehab, rent, returns)';
@@ -1538,6 +1597,7 @@ CREATE TABLE "public"."re_property_documents" (
 CREATE INDEX "idx_re_property_documents_property_id" ON "public"."re_property_documents" ("property_id");
 CREATE INDEX "idx_re_property_documents_uploaded_by" ON "public"."re_property_documents" ("uploaded_by");
 ALTER TABLE "public"."re_property_documents" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_documents" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_documents" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_documents" TO "service_role";
 COMMENT ON TABLE "public"."re_property_documents" IS 'Documents attached to a property (deeds, reports, disclosures, contracts)';
@@ -1564,6 +1624,7 @@ CREATE INDEX "idx_re_inspections_property_id" ON "public"."re_inspections" ("pro
 CREATE INDEX "idx_re_inspections_report_document_id" ON "public"."re_inspections" ("report_document_id");
 CREATE INDEX "idx_re_inspections_scheduled_for" ON "public"."re_inspections" ("scheduled_for") WHERE (status = 'scheduled');
 ALTER TABLE "public"."re_inspections" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_inspections" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_inspections" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_inspections" TO "service_role";
 COMMENT ON TABLE "public"."re_inspections" IS 'Property inspections, scheduled and completed';
@@ -1584,6 +1645,7 @@ CREATE TABLE "public"."re_property_notes" (
 CREATE INDEX "idx_re_property_notes_property_id_created_at" ON "public"."re_property_notes" ("property_id", "created_at");
 CREATE INDEX "idx_re_property_notes_author_id" ON "public"."re_property_notes" ("author_id");
 ALTER TABLE "public"."re_property_notes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_notes" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_notes" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_notes" TO "service_role";
 COMMENT ON TABLE "public"."re_property_notes" IS 'Free-form notes on a property';
@@ -1607,6 +1669,7 @@ CREATE INDEX "idx_re_property_photos_property_id_sort_order" ON "public"."re_pro
 CREATE INDEX "idx_re_property_photos_uploaded_by" ON "public"."re_property_photos" ("uploaded_by");
 CREATE UNIQUE INDEX "idx_re_property_photos_one_cover" ON "public"."re_property_photos" ("property_id") WHERE (is_cover);
 ALTER TABLE "public"."re_property_photos" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_photos" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_property_photos" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_photos" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_photos" TO "service_role";
@@ -1629,6 +1692,7 @@ CREATE TABLE "public"."re_property_valuations" (
     CONSTRAINT "re_property_valuations_property_id_fkey" FOREIGN KEY ("property_id") REFERENCES "public"."re_properties" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_property_valuations" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_valuations" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_valuations" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_valuations" TO "service_role";
 COMMENT ON TABLE "public"."re_property_valuations" IS 'Point-in-time valuations of a property from various sources';
@@ -1649,6 +1713,7 @@ CREATE TABLE "public"."re_rental_estimates" (
     CONSTRAINT "re_rental_estimates_property_id_fkey" FOREIGN KEY ("property_id") REFERENCES "public"."re_properties" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_rental_estimates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_rental_estimates" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_rental_estimates" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_rental_estimates" TO "service_role";
 COMMENT ON TABLE "public"."re_rental_estimates" IS 'Estimated market rent for a property from various sources';
@@ -1673,6 +1738,7 @@ CREATE TABLE "public"."re_repair_estimates" (
 CREATE INDEX "idx_re_repair_estimates_property_id" ON "public"."re_repair_estimates" ("property_id");
 CREATE INDEX "idx_re_repair_estimates_analysis_id" ON "public"."re_repair_estimates" ("analysis_id");
 ALTER TABLE "public"."re_repair_estimates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_repair_estimates" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_repair_estimates" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_repair_estimates" TO "service_role";
 COMMENT ON TABLE "public"."re_repair_estimates" IS 'Estimated repair costs per category, optionally tied to an analysis';
@@ -1701,6 +1767,7 @@ CREATE TABLE "public"."security_api_keys" (
 CREATE INDEX "idx_security_api_keys_workspace_id" ON "public"."security_api_keys" ("workspace_id");
 CREATE INDEX "idx_security_api_keys_key_prefix" ON "public"."security_api_keys" ("key_prefix") WHERE (revoked_at is null);
 ALTER TABLE "public"."security_api_keys" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_api_keys" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_api_keys" FROM "anon";
 GRANT SELECT, UPDATE ON TABLE "public"."security_api_keys" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_api_keys" TO "service_role";
@@ -1724,6 +1791,7 @@ CREATE TABLE "public"."user_activity_logs" (
 CREATE INDEX "idx_user_activity_logs_user_id_created_at" ON "public"."user_activity_logs" ("user_id", "created_at");
 CREATE INDEX "idx_user_activity_logs_workspace_id" ON "public"."user_activity_logs" ("workspace_id");
 ALTER TABLE "public"."user_activity_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_activity_logs" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."user_activity_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_activity_logs" TO "service_role";
 COMMENT ON TABLE "public"."user_activity_logs" IS 'What users did in the app (audit trail visible to the user)';
@@ -1747,6 +1815,7 @@ CREATE TABLE "public"."workspace_members" (
 CREATE INDEX "idx_workspace_members_user_id" ON "public"."workspace_members" ("user_id");
 CREATE INDEX "idx_workspace_members_invited_by" ON "public"."workspace_members" ("invited_by");
 ALTER TABLE "public"."workspace_members" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."workspace_members" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."workspace_members" TO "authenticated";
 GRANT ALL ON TABLE "public"."workspace_members" TO "service_role";
 COMMENT ON TABLE "public"."workspace_members" IS 'Membership of users in workspaces, with their role';
@@ -1764,6 +1833,7 @@ CREATE TABLE "public"."wrappers_fdw_stats" (
     "updated_at" timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT "wrappers_fdw_stats_pkey" PRIMARY KEY ("fdw_name")
 );
+REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM "anon";
 REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM "authenticated";
 GRANT SELECT ON TABLE "public"."wrappers_fdw_stats" TO "service_role";
@@ -1774,6 +1844,7 @@ CREATE FUNCTION "public"."deals_record_stage_change"()
     RETURNS trigger
     LANGUAGE plpgsql
     VOLATILE
+    SET search_path = ''
 AS $schemac$
 begin
   insert into public.deal_events (deal_id, actor_id, event_type, from_stage, to_stage)
@@ -1781,9 +1852,7 @@ begin
   return new;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."deals_record_stage_change"() FROM PUBLIC, "anon", "authenticated", "service_role";
 COMMENT ON FUNCTION "public"."deals_record_stage_change"() IS 'AFTER UPDATE trigger on deals: appends a stage_changed event. Runs as the caller, so deal_events policies apply';
 
 -- function public.system_cleanup_old_logs
@@ -1803,9 +1872,7 @@ begin
   return v_deleted;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."system_cleanup_old_logs"() FROM PUBLIC, "anon", "authenticated", "service_role";
 GRANT EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() TO "service_role";
 COMMENT ON FUNCTION "public"."system_cleanup_old_logs"() IS 'Retention for system_logs (DBA review issue 5): deletes entries older than 30 days, returns the number deleted. Scheduled with pg_cron';
 
@@ -1814,15 +1881,14 @@ CREATE FUNCTION "public"."system_touch_updated_at"()
     RETURNS trigger
     LANGUAGE plpgsql
     VOLATILE
+    SET search_path = ''
 AS $schemac$
 begin
   new.updated_at := now();
   return new;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."system_touch_updated_at"() FROM PUBLIC, "anon", "authenticated", "service_role";
 COMMENT ON FUNCTION "public"."system_touch_updated_at"() IS 'BEFORE UPDATE trigger: sets updated_at to now(); shared by every table with an updated_at column';
 
 -- function public.user_is_workspace_member
@@ -1840,8 +1906,7 @@ select exists (
     and m.user_id = (select auth.uid())
 );
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM "anon";
+REVOKE ALL ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM PUBLIC, "anon", "authenticated", "service_role";
 GRANT EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) TO "authenticated";
 GRANT EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) TO "service_role";
 COMMENT ON FUNCTION "public"."user_is_workspace_member"(uuid) IS 'True when the calling user belongs to the workspace. Security definer so that policies on workspaces and workspace_members can use it without recursing into each other';
@@ -1856,6 +1921,7 @@ select
   avg(l.score) as average_score
 from crm_leads l
 group by l.owner_id, l.status;
+REVOKE ALL ON TABLE "public"."analytics_lead_funnel" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "authenticated";
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "service_role";
 COMMENT ON VIEW "public"."analytics_lead_funnel" IS 'Leads per owner and status; RLS on crm_leads applies to the caller';
@@ -1870,6 +1936,7 @@ select
   max(d.updated_at) as last_activity_at
 from deals d
 group by d.owner_id, d.stage;
+REVOKE ALL ON TABLE "public"."analytics_pipeline_summary" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_pipeline_summary" TO "authenticated";
 GRANT SELECT ON TABLE "public"."analytics_pipeline_summary" TO "service_role";
 COMMENT ON VIEW "public"."analytics_pipeline_summary" IS 'Deals per owner and stage; RLS on deals applies to the caller';
@@ -2473,10 +2540,32 @@ CREATE POLICY "crm_lead_notes_service_role_all" ON "public"."crm_lead_notes"
     USING (true)
     WITH CHECK (true);
 
--- policy crm_leads_owner_all on public.crm_leads
-CREATE POLICY "crm_leads_owner_all" ON "public"."crm_leads"
+-- policy crm_leads_authenticated_select on public.crm_leads
+CREATE POLICY "crm_leads_authenticated_select" ON "public"."crm_leads"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "crm_leads_authenticated_select" ON "public"."crm_leads" IS 'The caller''s own rows, and: teammates see the leads shared with their workspace';
+
+-- policy crm_leads_owner_delete on public.crm_leads
+CREATE POLICY "crm_leads_owner_delete" ON "public"."crm_leads"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- policy crm_leads_owner_insert on public.crm_leads
+CREATE POLICY "crm_leads_owner_insert" ON "public"."crm_leads"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- policy crm_leads_owner_update on public.crm_leads
+CREATE POLICY "crm_leads_owner_update" ON "public"."crm_leads"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -2488,14 +2577,6 @@ CREATE POLICY "crm_leads_service_role_all" ON "public"."crm_leads"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- policy crm_leads_workspace_member_select on public.crm_leads
-CREATE POLICY "crm_leads_workspace_member_select" ON "public"."crm_leads"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
-COMMENT ON POLICY "crm_leads_workspace_member_select" ON "public"."crm_leads" IS 'Teammates see the leads shared with their workspace';
 
 -- policy deal_events_deal_owner_insert on public.deal_events
 CREATE POLICY "deal_events_deal_owner_insert" ON "public"."deal_events"
@@ -2519,10 +2600,32 @@ CREATE POLICY "deal_events_service_role_all" ON "public"."deal_events"
     USING (true)
     WITH CHECK (true);
 
--- policy deals_owner_all on public.deals
-CREATE POLICY "deals_owner_all" ON "public"."deals"
+-- policy deals_authenticated_select on public.deals
+CREATE POLICY "deals_authenticated_select" ON "public"."deals"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "deals_authenticated_select" ON "public"."deals" IS 'The owner''s deals, and the deals shared with the caller''s workspace';
+
+-- policy deals_owner_delete on public.deals
+CREATE POLICY "deals_owner_delete" ON "public"."deals"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- policy deals_owner_insert on public.deals
+CREATE POLICY "deals_owner_insert" ON "public"."deals"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- policy deals_owner_update on public.deals
+CREATE POLICY "deals_owner_update" ON "public"."deals"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -2534,13 +2637,6 @@ CREATE POLICY "deals_service_role_all" ON "public"."deals"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- policy deals_workspace_member_select on public.deals
-CREATE POLICY "deals_workspace_member_select" ON "public"."deals"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
 
 -- policy re_comparable_sales_owner_all on public.re_comparable_sales
 CREATE POLICY "re_comparable_sales_owner_all" ON "public"."re_comparable_sales"
@@ -2642,10 +2738,32 @@ CREATE POLICY "re_listing_inquiries_service_role_all" ON "public"."re_listing_in
     USING (true)
     WITH CHECK (true);
 
--- policy re_listings_owner_all on public.re_listings
-CREATE POLICY "re_listings_owner_all" ON "public"."re_listings"
+-- policy re_listings_authenticated_select on public.re_listings
+CREATE POLICY "re_listings_authenticated_select" ON "public"."re_listings"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((listed_by = (select auth.uid())) or (status = 'active'));
+COMMENT ON POLICY "re_listings_authenticated_select" ON "public"."re_listings" IS 'The caller''s own rows, and: active listings are public';
+
+-- policy re_listings_owner_delete on public.re_listings
+CREATE POLICY "re_listings_owner_delete" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (listed_by = (select auth.uid()));
+
+-- policy re_listings_owner_insert on public.re_listings
+CREATE POLICY "re_listings_owner_insert" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (listed_by = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_listings.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_listings_owner_update on public.re_listings
+CREATE POLICY "re_listings_owner_update" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (listed_by = (select auth.uid()))
     WITH CHECK (listed_by = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_listings.property_id and p.owner_id = (select auth.uid())));
@@ -2654,7 +2772,7 @@ CREATE POLICY "re_listings_owner_all" ON "public"."re_listings"
 CREATE POLICY "re_listings_public_select" ON "public"."re_listings"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (status = 'active');
 COMMENT ON POLICY "re_listings_public_select" ON "public"."re_listings" IS 'Active listings are public';
 
@@ -2682,13 +2800,13 @@ CREATE POLICY "re_market_stats_service_role_all" ON "public"."re_market_stats"
     USING (true)
     WITH CHECK (true);
 
--- policy re_offers_property_owner_select on public.re_offers
-CREATE POLICY "re_offers_property_owner_select" ON "public"."re_offers"
+-- policy re_offers_authenticated_select on public.re_offers
+CREATE POLICY "re_offers_authenticated_select" ON "public"."re_offers"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (exists (select 1 from re_properties p where p.id = re_offers.property_id and p.owner_id = (select auth.uid())));
-COMMENT ON POLICY "re_offers_property_owner_select" ON "public"."re_offers" IS 'Property owners see the offers made on their properties';
+    USING ((submitted_by = (select auth.uid())) or (exists (select 1 from re_properties p where p.id = re_offers.property_id and p.owner_id = (select auth.uid()))));
+COMMENT ON POLICY "re_offers_authenticated_select" ON "public"."re_offers" IS 'The caller''s own rows, and: property owners see the offers made on their properties';
 
 -- policy re_offers_service_role_all on public.re_offers
 CREATE POLICY "re_offers_service_role_all" ON "public"."re_offers"
@@ -2698,10 +2816,24 @@ CREATE POLICY "re_offers_service_role_all" ON "public"."re_offers"
     USING (true)
     WITH CHECK (true);
 
--- policy re_offers_submitter_all on public.re_offers
-CREATE POLICY "re_offers_submitter_all" ON "public"."re_offers"
+-- policy re_offers_submitter_delete on public.re_offers
+CREATE POLICY "re_offers_submitter_delete" ON "public"."re_offers"
     AS PERMISSIVE
-    FOR ALL
+    FOR DELETE
+    TO "authenticated"
+    USING (submitted_by = (select auth.uid()));
+
+-- policy re_offers_submitter_insert on public.re_offers
+CREATE POLICY "re_offers_submitter_insert" ON "public"."re_offers"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (submitted_by = (select auth.uid()));
+
+-- policy re_offers_submitter_update on public.re_offers
+CREATE POLICY "re_offers_submitter_update" ON "public"."re_offers"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (submitted_by = (select auth.uid()))
     WITH CHECK (submitted_by = (select auth.uid()));
@@ -2738,10 +2870,32 @@ CREATE POLICY "re_portfolios_service_role_all" ON "public"."re_portfolios"
     USING (true)
     WITH CHECK (true);
 
--- policy re_properties_owner_all on public.re_properties
-CREATE POLICY "re_properties_owner_all" ON "public"."re_properties"
+-- policy re_properties_authenticated_select on public.re_properties
+CREATE POLICY "re_properties_authenticated_select" ON "public"."re_properties"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "re_properties_authenticated_select" ON "public"."re_properties" IS 'The owner''s properties, and the properties shared with the caller''s workspace';
+
+-- policy re_properties_owner_delete on public.re_properties
+CREATE POLICY "re_properties_owner_delete" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- policy re_properties_owner_insert on public.re_properties
+CREATE POLICY "re_properties_owner_insert" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- policy re_properties_owner_update on public.re_properties
+CREATE POLICY "re_properties_owner_update" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -2753,13 +2907,6 @@ CREATE POLICY "re_properties_service_role_all" ON "public"."re_properties"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- policy re_properties_workspace_member_select on public.re_properties
-CREATE POLICY "re_properties_workspace_member_select" ON "public"."re_properties"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
 
 -- policy re_property_analyses_owner_all on public.re_property_analyses
 CREATE POLICY "re_property_analyses_owner_all" ON "public"."re_property_analyses"
@@ -2793,20 +2940,35 @@ CREATE POLICY "re_property_documents_service_role_all" ON "public"."re_property_
     USING (true)
     WITH CHECK (true);
 
--- policy re_property_notes_author_all on public.re_property_notes
-CREATE POLICY "re_property_notes_author_all" ON "public"."re_property_notes"
-    AS PERMISSIVE
-    FOR ALL
-    TO "authenticated"
-    USING (author_id = (select auth.uid()))
-    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
-
--- policy re_property_notes_property_owner_select on public.re_property_notes
-CREATE POLICY "re_property_notes_property_owner_select" ON "public"."re_property_notes"
+-- policy re_property_notes_authenticated_select on public.re_property_notes
+CREATE POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
+    USING ((author_id = (select auth.uid())) or (exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid()))));
+COMMENT ON POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes" IS 'The author''s notes, and the notes on properties the caller owns';
+
+-- policy re_property_notes_author_delete on public.re_property_notes
+CREATE POLICY "re_property_notes_author_delete" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (author_id = (select auth.uid()));
+
+-- policy re_property_notes_author_insert on public.re_property_notes
+CREATE POLICY "re_property_notes_author_insert" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_property_notes_author_update on public.re_property_notes
+CREATE POLICY "re_property_notes_author_update" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR UPDATE
+    TO "authenticated"
+    USING (author_id = (select auth.uid()))
+    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
 
 -- policy re_property_notes_service_role_all on public.re_property_notes
 CREATE POLICY "re_property_notes_service_role_all" ON "public"."re_property_notes"
@@ -2816,10 +2978,32 @@ CREATE POLICY "re_property_notes_service_role_all" ON "public"."re_property_note
     USING (true)
     WITH CHECK (true);
 
--- policy re_property_photos_owner_all on public.re_property_photos
-CREATE POLICY "re_property_photos_owner_all" ON "public"."re_property_photos"
+-- policy re_property_photos_authenticated_select on public.re_property_photos
+CREATE POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid()))) or (exists (select 1 from re_listings l where l.property_id = re_property_photos.property_id and l.status = 'active')));
+COMMENT ON POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos" IS 'The caller''s own rows, and: photos of actively listed properties are public';
+
+-- policy re_property_photos_owner_delete on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_delete" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_property_photos_owner_insert on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_insert" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_property_photos_owner_update on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_update" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())))
     WITH CHECK (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
@@ -2828,7 +3012,7 @@ CREATE POLICY "re_property_photos_owner_all" ON "public"."re_property_photos"
 CREATE POLICY "re_property_photos_public_select" ON "public"."re_property_photos"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (exists (select 1 from re_listings l where l.property_id = re_property_photos.property_id and l.status = 'active'));
 COMMENT ON POLICY "re_property_photos_public_select" ON "public"."re_property_photos" IS 'Photos of actively listed properties are public';
 
@@ -2999,10 +3183,32 @@ CREATE POLICY "security_reset_tokens_service_role_all" ON "public"."security_res
     USING (true)
     WITH CHECK (true);
 
--- policy survey_questions_author_all on public.survey_questions
-CREATE POLICY "survey_questions_author_all" ON "public"."survey_questions"
+-- policy survey_questions_authenticated_select on public.survey_questions
+CREATE POLICY "survey_questions_authenticated_select" ON "public"."survey_questions"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid()))) or (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.is_published)));
+COMMENT ON POLICY "survey_questions_authenticated_select" ON "public"."survey_questions" IS 'The caller''s own rows, and: questions of published surveys are public';
+
+-- policy survey_questions_author_delete on public.survey_questions
+CREATE POLICY "survey_questions_author_delete" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
+
+-- policy survey_questions_author_insert on public.survey_questions
+CREATE POLICY "survey_questions_author_insert" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
+
+-- policy survey_questions_author_update on public.survey_questions
+CREATE POLICY "survey_questions_author_update" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())))
     WITH CHECK (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
@@ -3011,7 +3217,7 @@ CREATE POLICY "survey_questions_author_all" ON "public"."survey_questions"
 CREATE POLICY "survey_questions_public_select" ON "public"."survey_questions"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.is_published));
 COMMENT ON POLICY "survey_questions_public_select" ON "public"."survey_questions" IS 'Questions of published surveys are public';
 
@@ -3054,10 +3260,32 @@ CREATE POLICY "survey_responses_service_role_all" ON "public"."survey_responses"
     USING (true)
     WITH CHECK (true);
 
--- policy survey_templates_author_all on public.survey_templates
-CREATE POLICY "survey_templates_author_all" ON "public"."survey_templates"
+-- policy survey_templates_authenticated_select on public.survey_templates
+CREATE POLICY "survey_templates_authenticated_select" ON "public"."survey_templates"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((created_by = (select auth.uid())) or (is_published));
+COMMENT ON POLICY "survey_templates_authenticated_select" ON "public"."survey_templates" IS 'The author''s templates, and published templates';
+
+-- policy survey_templates_author_delete on public.survey_templates
+CREATE POLICY "survey_templates_author_delete" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (created_by = (select auth.uid()));
+
+-- policy survey_templates_author_insert on public.survey_templates
+CREATE POLICY "survey_templates_author_insert" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (created_by = (select auth.uid()));
+
+-- policy survey_templates_author_update on public.survey_templates
+CREATE POLICY "survey_templates_author_update" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (created_by = (select auth.uid()))
     WITH CHECK (created_by = (select auth.uid()));
@@ -3066,7 +3294,7 @@ CREATE POLICY "survey_templates_author_all" ON "public"."survey_templates"
 CREATE POLICY "survey_templates_public_select" ON "public"."survey_templates"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (is_published);
 
 -- policy survey_templates_service_role_all on public.survey_templates
@@ -3427,22 +3655,35 @@ CREATE POLICY "user_reminder_states_service_role_all" ON "public"."user_reminder
     USING (true)
     WITH CHECK (true);
 
--- policy workspace_members_member_select on public.workspace_members
-CREATE POLICY "workspace_members_member_select" ON "public"."workspace_members"
+-- policy workspace_members_authenticated_select on public.workspace_members
+CREATE POLICY "workspace_members_authenticated_select" ON "public"."workspace_members"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (user_id = (select auth.uid()) or user_is_workspace_member(workspace_id));
-COMMENT ON POLICY "workspace_members_member_select" ON "public"."workspace_members" IS 'Members see the member list of their workspaces (via a security definer helper, no policy recursion)';
+    USING ((exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid()))) or (user_id = (select auth.uid()) or user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "workspace_members_authenticated_select" ON "public"."workspace_members" IS 'The caller''s own rows, and: members see the member list of their workspaces (via a security definer helper, no policy recursion)';
 
--- policy workspace_members_owner_all on public.workspace_members
-CREATE POLICY "workspace_members_owner_all" ON "public"."workspace_members"
+-- policy workspace_members_owner_delete on public.workspace_members
+CREATE POLICY "workspace_members_owner_delete" ON "public"."workspace_members"
     AS PERMISSIVE
-    FOR ALL
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+
+-- policy workspace_members_owner_insert on public.workspace_members
+CREATE POLICY "workspace_members_owner_insert" ON "public"."workspace_members"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+
+-- policy workspace_members_owner_update on public.workspace_members
+CREATE POLICY "workspace_members_owner_update" ON "public"."workspace_members"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())))
     WITH CHECK (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
-COMMENT ON POLICY "workspace_members_owner_all" ON "public"."workspace_members" IS 'Workspace owners manage members';
 
 -- policy workspace_members_service_role_all on public.workspace_members
 CREATE POLICY "workspace_members_service_role_all" ON "public"."workspace_members"

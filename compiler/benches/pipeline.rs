@@ -74,7 +74,7 @@ fn one(n: usize, runs: usize) {
         let ir = schemac::ir::lower(&src, &sources, &mut d);
         lower.push(t.elapsed());
         let t = Instant::now();
-        std::hint::black_box(schemac::lint::run(&ir, None, &mut d));
+        std::hint::black_box(schemac::lint::run(&ir, &sources, None, &mut d));
         lint.push(t.elapsed());
         let t = Instant::now();
         let p = schemac::plan::order_by_dependencies(&ir, &mut d).unwrap();
@@ -106,6 +106,7 @@ fn one(n: usize, runs: usize) {
                 accepted: &b.accepted_losses,
                 lock_timeout: "5s",
                 statement_timeout: "60s",
+                platform: b.project.platform,
             },
             &mut d,
         );

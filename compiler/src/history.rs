@@ -180,6 +180,12 @@ fn history_problems(migrations_dir: &Path, label: &str) -> Option<Diagnostic> {
     )
 }
 
+/// Why the released history cannot be trusted, as one sentence; `None` when intact.
+pub fn problems(migrations_dir: &Path) -> Option<String> {
+    history_problems(migrations_dir, &migrations_dir.display().to_string())
+        .map(|d| format!("{} ({})", d.message, d.help.unwrap_or_default()))
+}
+
 /// The state after the last released migration (the empty database when none).
 pub fn last_snapshot(migrations_dir: &Path, default_schema: &str) -> Result<Snapshot, String> {
     match released(migrations_dir).last() {
@@ -275,6 +281,7 @@ pub fn migrate(
         accepted: &ir.accepted_losses,
         lock_timeout: &ir.project.lock_timeout,
         statement_timeout: &ir.project.statement_timeout,
+        platform: ir.project.platform,
     };
     write_migration(migrations_dir, name, &old, &new, &req, diags)
 }
@@ -286,6 +293,7 @@ pub struct Request<'a> {
     pub accepted: &'a [crate::ir::AcceptedLoss],
     pub lock_timeout: &'a str,
     pub statement_timeout: &'a str,
+    pub platform: crate::ir::Platform,
 }
 
 /// Plans the migration from `old` to `new` and writes it as the next folder
@@ -321,6 +329,7 @@ pub fn write_migration(
         accepted: r.accepted,
         lock_timeout: r.lock_timeout,
         statement_timeout: r.statement_timeout,
+        platform: r.platform,
     };
     let Some(migration) = plan_migration(&req, diags) else {
         return Ok(None);

@@ -16,6 +16,8 @@ pub mod emit;
 pub mod history;
 pub mod ir;
 pub mod lint;
+pub mod live;
+
 pub mod output;
 pub mod plan;
 pub mod source;
@@ -32,6 +34,11 @@ use plan::Plan;
 /// The Supabase shim: roles, `auth` schema and functions, for running generated SQL
 /// on a plain PostgreSQL (tests, local development).
 pub const SUPABASE_SHIM: &str = include_str!("../sql/supabase_shim.sql");
+
+/// Supabase's default privileges on `public`, for testing a `platform = "supabase"`
+/// project on plain PostgreSQL as it will run there.
+pub const SUPABASE_DEFAULT_PRIVILEGES: &str =
+    include_str!("../sql/supabase_default_privileges.sql");
 
 /// Everything one compilation produced. Later phases are skipped when earlier ones
 /// reported errors, so one typo does not cause a cascade of follow-on errors.
@@ -75,6 +82,7 @@ pub fn compile_with(dir: &Path, options: &Options) -> Compilation {
     if !c.diagnostics.has_errors() {
         c.lint = Some(lint::run(
             &ir,
+            &c.sources,
             options.only_rule.as_deref(),
             &mut c.diagnostics,
         ));

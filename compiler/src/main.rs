@@ -21,6 +21,9 @@ macro_rules! err {
 macro_rules! errln {
     ($($t:tt)*) => {{ use std::io::Write; let _ = writeln!(std::io::stderr().lock(), $($t)*); }};
 }
+#[path = "cli/live.rs"]
+mod live_cli;
+
 use schemac::diag::{Renderer, Severity};
 use schemac::output::{compare, write, Drift};
 use schemac::Compilation;
@@ -95,7 +98,26 @@ enum Command {
     #[command(hide = true)]
     RuleDocs { dir: PathBuf },
     /// Print the Supabase shim (roles, `auth` schema and functions) for testing on plain PostgreSQL.
-    Shim,
+    Shim {
+        /// Also print Supabase's default privileges (the API roles get every new object in
+        /// `public`), to test a `platform = "supabase"` project as it will run there.
+        #[arg(long)]
+        default_privileges: bool,
+    },
+    /// Apply the pending released migrations to a database, recording each in
+    /// `schemac.migrations` (under an advisory lock; resumes an interrupted one).
+    Deploy {
+        #[command(flatten)]
+        db: live_cli::DbArgs,
+        /// Print the SQL that would run, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the migrations a database has applied and the pending ones.
+    Status {
+        #[command(flatten)]
+        db: live_cli::DbArgs,
+    },
     /// Print the JSON Schema of the project file or of domain files (for Taplo / Even Better TOML).
     JsonSchema {
         /// `project` (schemac.toml) or `domain` (domains/*.toml).
@@ -139,10 +161,15 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Shim => {
+        Command::Shim { default_privileges } => {
             out!("{}", schemac::SUPABASE_SHIM);
+            if default_privileges {
+                out!("\n{}", schemac::SUPABASE_DEFAULT_PRIVILEGES);
+            }
             ExitCode::SUCCESS
         }
+        Command::Deploy { db, dry_run } => live_cli::deploy(&db, dry_run),
+        Command::Status { db } => live_cli::status(&db),
         Command::JsonSchema { kind } => {
             outln!("{}", schemac::syntax::json_schema(&kind));
             ExitCode::SUCCESS

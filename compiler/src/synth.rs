@@ -1,6 +1,6 @@
 //! A synthetic project generator for benchmarks: deterministic from a seed, `n`
 //! tables over `n / 100` domains (at least one), about ten columns each, foreign keys
-//! to earlier tables on about 20% of columns, one index and two policies per table,
+//! to earlier tables on about 20% of columns, one index, two policies and grants per table,
 //! views over 5% of tables. It writes an ordinary project directory.
 
 use std::fmt::Write;
@@ -90,6 +90,7 @@ pub fn write_project(dir: &Path, n: usize, seed: u64, renamed: bool) -> std::io:
         }
         let _ = writeln!(f, "\n[tables.{t}.policies.{t}_owner]\nroles = [\"authenticated\"]\nusing = \"owner_id = (select auth.uid())\"\nwith_check = \"owner_id = (select auth.uid())\"");
         let _ = writeln!(f, "\n[tables.{t}.policies.{t}_service]\nroles = [\"service_role\"]\nusing = \"true\"\nwith_check = \"true\"\n");
+        let _ = writeln!(f, "[tables.{t}.grants]\nauthenticated = [\"select\", \"insert\", \"update\", \"delete\"]\nservice_role = [\"all\"]\n");
         if i.is_multiple_of(20) {
             let _ = writeln!(f, "[views.{t}_view]\nquery = \"select id, owner_id from {t}\"\nsecurity_invoker = true\n");
         }

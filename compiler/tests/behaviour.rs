@@ -343,8 +343,12 @@ fn write_check_reports_a_policy_that_drifted_from_the_toml() {
         before.iter().all(|(_, o)| o.expected == o.actual),
         "{before:?}"
     );
-    db.exec("ALTER POLICY crm_leads_owner_all ON public.crm_leads USING (true) WITH CHECK (true);")
-        .unwrap();
+    db.exec(
+        "ALTER POLICY crm_leads_owner_insert ON public.crm_leads WITH CHECK (true);\n\
+         ALTER POLICY crm_leads_owner_update ON public.crm_leads USING (true) WITH CHECK (true);\n\
+         ALTER POLICY crm_leads_owner_delete ON public.crm_leads USING (true);",
+    )
+    .unwrap();
     let after = check_writes(&db, &Target::table(leads), bob);
     for cmd in ["UPDATE", "DELETE", "INSERT"] {
         let o = &after.iter().find(|(c, _)| *c == cmd).unwrap().1;

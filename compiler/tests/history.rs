@@ -68,6 +68,7 @@ fn write_history(into: &Path) {
         accepted: &ir.accepted_losses,
         lock_timeout: &ir.project.lock_timeout,
         statement_timeout: &ir.project.statement_timeout,
+        platform: ir.project.platform,
     };
     let _ = std::fs::remove_dir_all(into);
     let empty = Snapshot::empty(&ir.project.default_schema);

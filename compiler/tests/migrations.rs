@@ -44,6 +44,7 @@ fn plan(
             accepted: &ir.accepted_losses,
             lock_timeout: &ir.project.lock_timeout,
             statement_timeout: &ir.project.statement_timeout,
+            platform: ir.project.platform,
         },
         diags,
     )

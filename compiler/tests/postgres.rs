@@ -135,7 +135,9 @@ fn generated_pgtap_tests_pass_and_catch_breakage() {
     for dir in all_projects() {
         let c = compile_ok(&dir);
         let (ir, out) = (c.ir.as_ref().unwrap(), c.output.as_ref().unwrap());
-        let db = server.database(&format!("tap_{}", name_of(&dir)));
+        let db = server
+            .database(&format!("tap_{}", name_of(&dir)))
+            .like_platform(ir);
         db.exec(&out.files["schema.sql"]).unwrap();
         db.exec("CREATE EXTENSION IF NOT EXISTS pgtap;").unwrap_or_else(|e| panic!("the pgtap extension is missing ({e}); install postgresql-15-pgtap (`.ci/run` does)"));
         let tmp = std::env::temp_dir().join(format!(

@@ -181,3 +181,183 @@ fn duplicate_foreign_key_a_conflicting_key_refuses_valid_rows_until_one_key_rema
     ))
     .expect("one key per column: the row is accepted");
 }
+
+/// The fixture's `schemac.toml` with `platform` set under `[project]`.
+fn on_platform(dir: &Path, platform: &str) {
+    let p = dir.join("schemac.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let text = text.replacen(
+        "postgres = 15\n",
+        &format!("postgres = 15\nplatform = \"{platform}\"\n"),
+        1,
+    );
+    std::fs::write(&p, text).unwrap();
+}
+
+/// Builds the project and applies `schema.sql` to a fresh database (with Supabase's
+/// default privileges when the project deploys there).
+fn deployed(dir: &Path, label: &str) -> support::pg::TestDb {
+    let c = compile_ok(dir);
+    let db = Server::get()
+        .database(label)
+        .like_platform(c.ir.as_ref().unwrap());
+    db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    db
+}
+
+#[test]
+fn security_definer_executable_anon_deletes_the_logs_until_only_service_role_may() {
+    let seed = "INSERT INTO public.sys_logs (created_at) VALUES (now() - interval '90 days');";
+    let cleanup = "SELECT public.sys_cleanup_logs();";
+
+    let open = fixture(
+        "security-definer-executable",
+        "triggers",
+        "[lint]\nsecurity-definer-executable = \"off\"",
+    );
+    let db = deployed(&open, "sd_exec_open");
+    db.exec(seed).unwrap();
+    db.exec(&as_role("anon", None, cleanup))
+        .expect("anon may call the function");
+    assert_eq!(
+        db.query_one("select count(*) from public.sys_logs"),
+        "0",
+        "anon deleted the logs with the owner's rights"
+    );
+
+    for platform in ["postgres", "supabase"] {
+        let closed = fixture("security-definer-executable", "clean", "");
+        on_platform(&closed, platform);
+        let db = deployed(&closed, &format!("sd_exec_closed_{platform}"));
+        db.exec(seed).unwrap();
+        for role in ["anon", "authenticated"] {
+            let e = db
+                .exec(&as_role(role, None, cleanup))
+                .expect_err("only service_role may execute it");
+            assert!(e.contains("permission denied for function"), "{e}");
+        }
+        db.exec(&as_role("service_role", None, cleanup))
+            .expect("service_role runs the retention job");
+        assert_eq!(db.query_one("select count(*) from public.sys_logs"), "0");
+    }
+}
+
+#[test]
+fn always_true_policy_a_user_defaces_another_users_note_and_reads_their_tokens() {
+    let seed = format!(
+        "INSERT INTO public.sys_notes (user_id, body) VALUES ('{USER_A}', 'ann''s');\n\
+         INSERT INTO public.sys_oauth_tokens (user_id, access_token) VALUES ('{USER_A}', 'ann-secret');"
+    );
+    // No WHERE: only the update policy decides which rows change.
+    let take_over = "UPDATE public.sys_notes SET body = 'defaced by bob';";
+    let read_tokens = "SELECT access_token FROM public.sys_oauth_tokens;";
+
+    let open = fixture(
+        "always-true-policy",
+        "triggers",
+        "[lint]\nalways-true-policy = \"off\"",
+    );
+    let db = deployed(&open, "always_true_open");
+    db.exec(&seed).unwrap();
+    db.exec(&as_role("authenticated", Some(USER_B), take_over))
+        .unwrap();
+    assert_eq!(
+        db.query_one("select body from public.sys_notes"),
+        "defaced by bob",
+        "Bob changed Ann's note"
+    );
+    let leaked = db
+        .exec(&as_role("authenticated", Some(USER_B), read_tokens))
+        .unwrap();
+    assert!(
+        leaked.contains("ann-secret"),
+        "Bob reads Ann's token: {leaked}"
+    );
+
+    let closed = fixture("always-true-policy", "clean", "");
+    let db = deployed(&closed, "always_true_closed");
+    db.exec(&seed).unwrap();
+    db.exec(&as_role("authenticated", Some(USER_B), take_over))
+        .unwrap();
+    assert_eq!(
+        db.query_one("select body from public.sys_notes"),
+        "ann's",
+        "Ann's note is unchanged"
+    );
+    let read = db
+        .exec(&as_role("authenticated", Some(USER_B), read_tokens))
+        .unwrap();
+    assert!(!read.contains("ann-secret"), "{read}");
+}
+
+#[test]
+fn view_not_security_invoker_every_email_leaks_through_a_view_over_auth_users() {
+    let seed = format!(
+        "INSERT INTO auth.users (id, email) VALUES ('{USER_A}', 'ann@example.com'), ('{USER_B}', 'bob@example.com');"
+    );
+    let read = "SELECT email FROM public.crm_user_emails ORDER BY 1;";
+
+    let open = fixture(
+        "view-not-security-invoker",
+        "triggers",
+        "[lint]\nview-not-security-invoker = \"off\"",
+    );
+    let db = deployed(&open, "view_owner_open");
+    db.exec(&seed).unwrap();
+    let leaked = db
+        .exec(&as_role("authenticated", Some(USER_B), read))
+        .unwrap();
+    assert!(
+        leaked.contains("ann@example.com"),
+        "Bob reads Ann's email: {leaked}"
+    );
+
+    // The clean fixture shows other cases of the rule too (a lookup table without RLS).
+    let closed = fixture(
+        "view-not-security-invoker",
+        "clean",
+        "[lint]\ntable-not-plural = \"off\"\nrls-disabled = \"off\"",
+    );
+    let db = deployed(&closed, "view_owner_closed");
+    db.exec(&seed).unwrap();
+    let e = db
+        .exec(&as_role("authenticated", Some(USER_B), read))
+        .expect_err("the view runs with the caller's rights");
+    assert!(e.contains("permission denied for table users"), "{e}");
+}
+
+#[test]
+fn platform_supabase_takes_back_what_default_privileges_give_the_api_roles() {
+    let privileges = "SELECT r, has_table_privilege(r, 'public.sys_notes', 'INSERT'), \
+        has_table_privilege(r, 'public.sys_notes', 'SELECT'), \
+        has_function_privilege(r, 'public.sys_is_member(uuid)', 'EXECUTE') \
+        FROM unnest(ARRAY['anon', 'authenticated']) AS r ORDER BY r";
+
+    // Built for plain PostgreSQL and deployed where Supabase's default privileges apply
+    // (the shim sets them): anon holds every privilege the TOML never granted.
+    let on_supabase = |dir: &Path, label: &str| {
+        let c = compile_ok(dir);
+        let db = Server::get().database(label).with_supabase_defaults();
+        db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+            .unwrap();
+        db
+    };
+    let plain = fixture("policy-never-applies", "clean", "");
+    on_platform(&plain, "postgres");
+    let db = on_supabase(&plain, "platform_postgres");
+    assert_eq!(
+        db.query(privileges),
+        ["anon|t|t|t", "authenticated|t|t|t"],
+        "default privileges open the table and the function to anon"
+    );
+
+    let supabase = fixture("policy-never-applies", "clean", "");
+    on_platform(&supabase, "supabase");
+    let db = on_supabase(&supabase, "platform_supabase");
+    assert_eq!(
+        db.query(privileges),
+        ["anon|f|f|f", "authenticated|f|t|t"],
+        "exactly the declared grants"
+    );
+}

@@ -77,6 +77,7 @@ fn generated_sql_passes_squawk() {
                 accepted: &ir.accepted_losses,
                 lock_timeout: "5s",
                 statement_timeout: "60s",
+                platform: ir.project.platform,
             },
             &mut d,
         )

@@ -39,6 +39,7 @@ CREATE TABLE "public"."system_feature_flags" (
     CONSTRAINT "system_feature_flags_rollout_range" CHECK (rollout_percentage between 0 and 100)
 );
 ALTER TABLE "public"."system_feature_flags" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_feature_flags" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_feature_flags" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_feature_flags" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_feature_flags" TO "service_role";
@@ -62,6 +63,7 @@ CREATE INDEX "idx_system_logs_created_at" ON "public"."system_logs" USING brin (
 CREATE INDEX "idx_system_logs_user_id" ON "public"."system_logs" ("user_id");
 CREATE INDEX "idx_system_logs_errors" ON "public"."system_logs" ("level", "created_at") WHERE (level in ('error', 'fatal'));
 ALTER TABLE "public"."system_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_logs" TO "service_role";
@@ -84,6 +86,7 @@ CREATE TABLE "public"."system_logs_settings" (
 );
 CREATE INDEX "idx_system_logs_settings_updated_by" ON "public"."system_logs_settings" ("updated_by");
 ALTER TABLE "public"."system_logs_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_logs_settings" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_logs_settings" FROM "anon";
 REVOKE ALL ON TABLE "public"."system_logs_settings" FROM "authenticated";
 GRANT ALL ON TABLE "public"."system_logs_settings" TO "service_role";
@@ -109,6 +112,7 @@ CREATE TABLE "public"."system_rate_limits" (
 );
 CREATE INDEX "idx_system_rate_limits_window_start" ON "public"."system_rate_limits" USING brin ("window_start");
 ALTER TABLE "public"."system_rate_limits" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_rate_limits" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_rate_limits" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_rate_limits" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_rate_limits" TO "service_role";
@@ -136,6 +140,7 @@ CREATE INDEX "idx_system_scheduled_deletions_requested_by" ON "public"."system_s
 CREATE UNIQUE INDEX "idx_system_scheduled_deletions_one_pending_per_entity" ON "public"."system_scheduled_deletions" ("entity_type", "entity_id") WHERE (status = 'pending');
 CREATE INDEX "idx_system_scheduled_deletions_scheduled_for" ON "public"."system_scheduled_deletions" ("scheduled_for") WHERE (status = 'pending');
 ALTER TABLE "public"."system_scheduled_deletions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_scheduled_deletions" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_scheduled_deletions" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_scheduled_deletions" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_scheduled_deletions" TO "service_role";
@@ -158,6 +163,7 @@ CREATE TABLE "public"."system_usage_logs" (
 CREATE INDEX "idx_system_usage_logs_user_id_occurred_at" ON "public"."system_usage_logs" ("user_id", "occurred_at");
 CREATE INDEX "idx_system_usage_logs_metric_occurred_at" ON "public"."system_usage_logs" ("metric", "occurred_at");
 ALTER TABLE "public"."system_usage_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_usage_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_usage_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_usage_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_usage_logs" TO "service_role";
@@ -177,6 +183,7 @@ CREATE TABLE "public"."wrappers_fdw_stats" (
     "updated_at" timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT "wrappers_fdw_stats_pkey" PRIMARY KEY ("fdw_name")
 );
+REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM "anon";
 REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM "authenticated";
 GRANT SELECT ON TABLE "public"."wrappers_fdw_stats" TO "service_role";
@@ -199,9 +206,7 @@ begin
   return v_deleted;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."system_cleanup_old_logs"() FROM PUBLIC, "anon", "authenticated", "service_role";
 GRANT EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() TO "service_role";
 COMMENT ON FUNCTION "public"."system_cleanup_old_logs"() IS 'Retention for system_logs (DBA review issue 5): deletes entries older than 30 days, returns the number deleted. Scheduled with pg_cron';
 
@@ -210,15 +215,14 @@ CREATE FUNCTION "public"."system_touch_updated_at"()
     RETURNS trigger
     LANGUAGE plpgsql
     VOLATILE
+    SET search_path = ''
 AS $schemac$
 begin
   new.updated_at := now();
   return new;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."system_touch_updated_at"() FROM PUBLIC, "anon", "authenticated", "service_role";
 COMMENT ON FUNCTION "public"."system_touch_updated_at"() IS 'BEFORE UPDATE trigger: sets updated_at to now(); shared by every table with an updated_at column';
 
 -- trigger tr_system_feature_flags_updated_at on public.system_feature_flags

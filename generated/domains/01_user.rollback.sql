@@ -30,11 +30,17 @@ DROP POLICY "workspaces_member_select" ON "public"."workspaces";
 -- undo policy workspace_members_service_role_all on public.workspace_members
 DROP POLICY "workspace_members_service_role_all" ON "public"."workspace_members";
 
--- undo policy workspace_members_owner_all on public.workspace_members
-DROP POLICY "workspace_members_owner_all" ON "public"."workspace_members";
+-- undo policy workspace_members_owner_update on public.workspace_members
+DROP POLICY "workspace_members_owner_update" ON "public"."workspace_members";
 
--- undo policy workspace_members_member_select on public.workspace_members
-DROP POLICY "workspace_members_member_select" ON "public"."workspace_members";
+-- undo policy workspace_members_owner_insert on public.workspace_members
+DROP POLICY "workspace_members_owner_insert" ON "public"."workspace_members";
+
+-- undo policy workspace_members_owner_delete on public.workspace_members
+DROP POLICY "workspace_members_owner_delete" ON "public"."workspace_members";
+
+-- undo policy workspace_members_authenticated_select on public.workspace_members
+DROP POLICY "workspace_members_authenticated_select" ON "public"."workspace_members";
 
 -- undo policy user_reminder_states_service_role_all on public.user_reminder_states
 DROP POLICY "user_reminder_states_service_role_all" ON "public"."user_reminder_states";

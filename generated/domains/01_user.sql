@@ -41,6 +41,7 @@ CREATE TABLE "public"."user_profiles" (
 );
 CREATE UNIQUE INDEX "idx_user_profiles_lower_email" ON "public"."user_profiles" ((lower(email)));
 ALTER TABLE "public"."user_profiles" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_profiles" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_profiles" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_profiles" TO "service_role";
 COMMENT ON TABLE "public"."user_profiles" IS 'One profile per auth user; the most queried table of the platform';
@@ -60,6 +61,7 @@ CREATE TABLE "public"."user_dashboard_settings" (
     CONSTRAINT "user_dashboard_settings_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_dashboard_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_dashboard_settings" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_dashboard_settings" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_dashboard_settings" TO "service_role";
 COMMENT ON TABLE "public"."user_dashboard_settings" IS 'Dashboard layout and display settings, one row per user';
@@ -82,6 +84,7 @@ CREATE TABLE "public"."user_devices" (
 );
 CREATE INDEX "idx_user_devices_user_id" ON "public"."user_devices" ("user_id");
 ALTER TABLE "public"."user_devices" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_devices" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_devices" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_devices" TO "service_role";
 COMMENT ON TABLE "public"."user_devices" IS 'Devices registered for push notifications';
@@ -101,6 +104,7 @@ CREATE TABLE "public"."user_email_preferences" (
     CONSTRAINT "user_email_preferences_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_email_preferences" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_email_preferences" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_email_preferences" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_email_preferences" TO "service_role";
 COMMENT ON TABLE "public"."user_email_preferences" IS 'Email subscription settings per user (user settings belong to the user domain)';
@@ -120,6 +124,7 @@ CREATE TABLE "public"."user_mfa_pending_setup" (
 );
 CREATE INDEX "idx_user_mfa_pending_setup_expires_at" ON "public"."user_mfa_pending_setup" ("expires_at");
 ALTER TABLE "public"."user_mfa_pending_setup" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_mfa_pending_setup" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_mfa_pending_setup" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_mfa_pending_setup" TO "service_role";
 COMMENT ON TABLE "public"."user_mfa_pending_setup" IS 'MFA enrollment started but not yet verified (at most one per user)';
@@ -136,6 +141,7 @@ CREATE TABLE "public"."user_mfa_recovery_codes" (
     CONSTRAINT "user_mfa_recovery_codes_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_mfa_recovery_codes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_mfa_recovery_codes" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."user_mfa_recovery_codes" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_mfa_recovery_codes" TO "service_role";
 COMMENT ON TABLE "public"."user_mfa_recovery_codes" IS 'Hashed one-time MFA recovery codes';
@@ -155,6 +161,7 @@ CREATE TABLE "public"."user_mfa_settings" (
     CONSTRAINT "user_mfa_settings_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_mfa_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_mfa_settings" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_mfa_settings" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_mfa_settings" TO "service_role";
 COMMENT ON TABLE "public"."user_mfa_settings" IS 'Per-user MFA configuration';
@@ -176,6 +183,7 @@ CREATE TABLE "public"."user_notification_preferences" (
     CONSTRAINT "user_notification_preferences_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_notification_preferences" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_notification_preferences" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_notification_preferences" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_notification_preferences" TO "service_role";
 COMMENT ON TABLE "public"."user_notification_preferences" IS 'Per-channel, per-event notification switches';
@@ -194,6 +202,7 @@ CREATE TABLE "public"."user_onboarding_status" (
     CONSTRAINT "user_onboarding_status_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_onboarding_status" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_onboarding_status" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_onboarding_status" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_onboarding_status" TO "service_role";
 COMMENT ON TABLE "public"."user_onboarding_status" IS 'Overall onboarding state, one row per user';
@@ -215,6 +224,7 @@ CREATE TABLE "public"."user_onboarding_steps" (
     CONSTRAINT "user_onboarding_steps_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_onboarding_steps" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_onboarding_steps" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_onboarding_steps" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_onboarding_steps" TO "service_role";
 COMMENT ON TABLE "public"."user_onboarding_steps" IS 'Progress of each onboarding step per user';
@@ -232,6 +242,7 @@ CREATE TABLE "public"."user_onboarding_surveys" (
     CONSTRAINT "user_onboarding_surveys_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_onboarding_surveys" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_onboarding_surveys" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."user_onboarding_surveys" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_onboarding_surveys" TO "service_role";
 COMMENT ON TABLE "public"."user_onboarding_surveys" IS 'Answers users gave to the onboarding questionnaire';
@@ -255,6 +266,7 @@ CREATE TABLE "public"."user_reminder_states" (
 );
 CREATE INDEX "idx_user_reminder_states_snoozed_until" ON "public"."user_reminder_states" ("snoozed_until") WHERE (state = 'snoozed');
 ALTER TABLE "public"."user_reminder_states" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_reminder_states" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_reminder_states" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_reminder_states" TO "service_role";
 COMMENT ON TABLE "public"."user_reminder_states" IS 'State of each in-app reminder per user (active, snoozed, dismissed)';
@@ -278,6 +290,7 @@ CREATE TABLE "public"."user_reminder_logs" (
 CREATE INDEX "idx_user_reminder_logs_user_id_occurred_at" ON "public"."user_reminder_logs" ("user_id", "occurred_at");
 CREATE INDEX "idx_user_reminder_logs_reminder_state_id" ON "public"."user_reminder_logs" ("reminder_state_id");
 ALTER TABLE "public"."user_reminder_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_reminder_logs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."user_reminder_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_reminder_logs" TO "service_role";
 COMMENT ON TABLE "public"."user_reminder_logs" IS 'Append-only log of reminders shown to users and what they did';
@@ -299,6 +312,7 @@ CREATE TABLE "public"."workspaces" (
 );
 CREATE INDEX "idx_workspaces_owner_id" ON "public"."workspaces" ("owner_id");
 ALTER TABLE "public"."workspaces" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."workspaces" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."workspaces" TO "authenticated";
 GRANT ALL ON TABLE "public"."workspaces" TO "service_role";
 COMMENT ON TABLE "public"."workspaces" IS 'Team workspaces that group members, leads, properties and deals';
@@ -321,6 +335,7 @@ CREATE TABLE "public"."user_activity_logs" (
 CREATE INDEX "idx_user_activity_logs_user_id_created_at" ON "public"."user_activity_logs" ("user_id", "created_at");
 CREATE INDEX "idx_user_activity_logs_workspace_id" ON "public"."user_activity_logs" ("workspace_id");
 ALTER TABLE "public"."user_activity_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_activity_logs" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."user_activity_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_activity_logs" TO "service_role";
 COMMENT ON TABLE "public"."user_activity_logs" IS 'What users did in the app (audit trail visible to the user)';
@@ -344,6 +359,7 @@ CREATE TABLE "public"."workspace_members" (
 CREATE INDEX "idx_workspace_members_user_id" ON "public"."workspace_members" ("user_id");
 CREATE INDEX "idx_workspace_members_invited_by" ON "public"."workspace_members" ("invited_by");
 ALTER TABLE "public"."workspace_members" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."workspace_members" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."workspace_members" TO "authenticated";
 GRANT ALL ON TABLE "public"."workspace_members" TO "service_role";
 COMMENT ON TABLE "public"."workspace_members" IS 'Membership of users in workspaces, with their role';
@@ -363,8 +379,7 @@ select exists (
     and m.user_id = (select auth.uid())
 );
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM "anon";
+REVOKE ALL ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM PUBLIC, "anon", "authenticated", "service_role";
 GRANT EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) TO "authenticated";
 GRANT EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) TO "service_role";
 COMMENT ON FUNCTION "public"."user_is_workspace_member"(uuid) IS 'True when the calling user belongs to the workspace. Security definer so that policies on workspaces and workspace_members can use it without recursing into each other';
@@ -698,22 +713,35 @@ CREATE POLICY "user_reminder_states_service_role_all" ON "public"."user_reminder
     USING (true)
     WITH CHECK (true);
 
--- policy workspace_members_member_select on public.workspace_members
-CREATE POLICY "workspace_members_member_select" ON "public"."workspace_members"
+-- policy workspace_members_authenticated_select on public.workspace_members
+CREATE POLICY "workspace_members_authenticated_select" ON "public"."workspace_members"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (user_id = (select auth.uid()) or user_is_workspace_member(workspace_id));
-COMMENT ON POLICY "workspace_members_member_select" ON "public"."workspace_members" IS 'Members see the member list of their workspaces (via a security definer helper, no policy recursion)';
+    USING ((exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid()))) or (user_id = (select auth.uid()) or user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "workspace_members_authenticated_select" ON "public"."workspace_members" IS 'The caller''s own rows, and: members see the member list of their workspaces (via a security definer helper, no policy recursion)';
 
--- policy workspace_members_owner_all on public.workspace_members
-CREATE POLICY "workspace_members_owner_all" ON "public"."workspace_members"
+-- policy workspace_members_owner_delete on public.workspace_members
+CREATE POLICY "workspace_members_owner_delete" ON "public"."workspace_members"
     AS PERMISSIVE
-    FOR ALL
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+
+-- policy workspace_members_owner_insert on public.workspace_members
+CREATE POLICY "workspace_members_owner_insert" ON "public"."workspace_members"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+
+-- policy workspace_members_owner_update on public.workspace_members
+CREATE POLICY "workspace_members_owner_update" ON "public"."workspace_members"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())))
     WITH CHECK (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
-COMMENT ON POLICY "workspace_members_owner_all" ON "public"."workspace_members" IS 'Workspace owners manage members';
 
 -- policy workspace_members_service_role_all on public.workspace_members
 CREATE POLICY "workspace_members_service_role_all" ON "public"."workspace_members"

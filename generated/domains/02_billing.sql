@@ -39,6 +39,7 @@ CREATE TABLE "public"."billing_stripe_products" (
     CONSTRAINT "billing_stripe_products_billing_interval_valid" CHECK (billing_interval in ('month', 'year'))
 );
 ALTER TABLE "public"."billing_stripe_products" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_stripe_products" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."billing_stripe_products" TO "anon";
 GRANT SELECT ON TABLE "public"."billing_stripe_products" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_stripe_products" TO "service_role";
@@ -63,6 +64,7 @@ CREATE TABLE "public"."billing_stripe_customers" (
     CONSTRAINT "billing_stripe_customers_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."billing_stripe_customers" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_stripe_customers" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."billing_stripe_customers" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_stripe_customers" TO "service_role";
 COMMENT ON TABLE "public"."billing_stripe_customers" IS 'Stripe customer per user';
@@ -93,6 +95,7 @@ CREATE INDEX "idx_billing_subscription_events_product_id" ON "public"."billing_s
 CREATE INDEX "idx_billing_subscription_events_stripe_subscription_id" ON "public"."billing_subscription_events" ("stripe_subscription_id");
 CREATE INDEX "idx_billing_subscription_events_unprocessed" ON "public"."billing_subscription_events" ("occurred_at") WHERE (processed_at is null);
 ALTER TABLE "public"."billing_subscription_events" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_subscription_events" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."billing_subscription_events" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_subscription_events" TO "service_role";
 COMMENT ON TABLE "public"."billing_subscription_events" IS 'Subscription lifecycle events received from Stripe webhooks (idempotent by event id)';
@@ -121,6 +124,7 @@ CREATE INDEX "idx_billing_subscription_notifications_user_id_created_at" ON "pub
 CREATE INDEX "idx_billing_subscription_notifications_customer_id" ON "public"."billing_subscription_notifications" ("customer_id");
 CREATE INDEX "idx_billing_subscription_notifications_unread" ON "public"."billing_subscription_notifications" ("user_id") WHERE (read_at is null and channel = 'in_app');
 ALTER TABLE "public"."billing_subscription_notifications" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."billing_subscription_notifications" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."billing_subscription_notifications" TO "authenticated";
 GRANT ALL ON TABLE "public"."billing_subscription_notifications" TO "service_role";
 COMMENT ON TABLE "public"."billing_subscription_notifications" IS 'Billing notices sent to users (trial ending, payment failed, receipts)';

@@ -12,14 +12,20 @@ SET LOCAL client_encoding = 'UTF8';
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
--- undo policy crm_leads_workspace_member_select on public.crm_leads
-DROP POLICY "crm_leads_workspace_member_select" ON "public"."crm_leads";
-
 -- undo policy crm_leads_service_role_all on public.crm_leads
 DROP POLICY "crm_leads_service_role_all" ON "public"."crm_leads";
 
--- undo policy crm_leads_owner_all on public.crm_leads
-DROP POLICY "crm_leads_owner_all" ON "public"."crm_leads";
+-- undo policy crm_leads_owner_update on public.crm_leads
+DROP POLICY "crm_leads_owner_update" ON "public"."crm_leads";
+
+-- undo policy crm_leads_owner_insert on public.crm_leads
+DROP POLICY "crm_leads_owner_insert" ON "public"."crm_leads";
+
+-- undo policy crm_leads_owner_delete on public.crm_leads
+DROP POLICY "crm_leads_owner_delete" ON "public"."crm_leads";
+
+-- undo policy crm_leads_authenticated_select on public.crm_leads
+DROP POLICY "crm_leads_authenticated_select" ON "public"."crm_leads";
 
 -- undo policy crm_lead_notes_service_role_all on public.crm_lead_notes
 DROP POLICY "crm_lead_notes_service_role_all" ON "public"."crm_lead_notes";

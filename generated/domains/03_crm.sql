@@ -35,6 +35,7 @@ CREATE TABLE "public"."crm_contacts" (
 CREATE INDEX "idx_crm_contacts_owner_id" ON "public"."crm_contacts" ("owner_id");
 CREATE INDEX "idx_crm_contacts_lower_email" ON "public"."crm_contacts" ((lower(email))) WHERE (email is not null);
 ALTER TABLE "public"."crm_contacts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_contacts" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_contacts" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_contacts" TO "service_role";
 COMMENT ON TABLE "public"."crm_contacts" IS 'People the user is in touch with (sellers, buyers, agents, contractors)';
@@ -69,6 +70,7 @@ CREATE INDEX "idx_crm_leads_open_by_owner" ON "public"."crm_leads" ("owner_id", 
 CREATE INDEX "idx_crm_leads_search_fts" ON "public"."crm_leads" USING gin ((to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''))));
 CREATE INDEX "idx_crm_leads_tags" ON "public"."crm_leads" USING gin ("tags");
 ALTER TABLE "public"."crm_leads" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_leads" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_leads" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_leads" TO "service_role";
 COMMENT ON TABLE "public"."crm_leads" IS 'Leads captured from forms, calls, imports and referrals';
@@ -87,6 +89,7 @@ CREATE TABLE "public"."crm_lead_contacts" (
 );
 CREATE INDEX "idx_crm_lead_contacts_contact_id" ON "public"."crm_lead_contacts" ("contact_id");
 ALTER TABLE "public"."crm_lead_contacts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_lead_contacts" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_lead_contacts" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_lead_contacts" TO "service_role";
 COMMENT ON TABLE "public"."crm_lead_contacts" IS 'Which contacts belong to which lead, and in what role';
@@ -108,6 +111,7 @@ CREATE TABLE "public"."crm_lead_notes" (
 CREATE INDEX "idx_crm_lead_notes_lead_id_created_at" ON "public"."crm_lead_notes" ("lead_id", "created_at");
 CREATE INDEX "idx_crm_lead_notes_author_id" ON "public"."crm_lead_notes" ("author_id");
 ALTER TABLE "public"."crm_lead_notes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."crm_lead_notes" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."crm_lead_notes" TO "authenticated";
 GRANT ALL ON TABLE "public"."crm_lead_notes" TO "service_role";
 COMMENT ON TABLE "public"."crm_lead_notes" IS 'Notes written on a lead';
@@ -200,10 +204,32 @@ CREATE POLICY "crm_lead_notes_service_role_all" ON "public"."crm_lead_notes"
     USING (true)
     WITH CHECK (true);
 
--- policy crm_leads_owner_all on public.crm_leads
-CREATE POLICY "crm_leads_owner_all" ON "public"."crm_leads"
+-- policy crm_leads_authenticated_select on public.crm_leads
+CREATE POLICY "crm_leads_authenticated_select" ON "public"."crm_leads"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "crm_leads_authenticated_select" ON "public"."crm_leads" IS 'The caller''s own rows, and: teammates see the leads shared with their workspace';
+
+-- policy crm_leads_owner_delete on public.crm_leads
+CREATE POLICY "crm_leads_owner_delete" ON "public"."crm_leads"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- policy crm_leads_owner_insert on public.crm_leads
+CREATE POLICY "crm_leads_owner_insert" ON "public"."crm_leads"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- policy crm_leads_owner_update on public.crm_leads
+CREATE POLICY "crm_leads_owner_update" ON "public"."crm_leads"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -215,13 +241,5 @@ CREATE POLICY "crm_leads_service_role_all" ON "public"."crm_leads"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- policy crm_leads_workspace_member_select on public.crm_leads
-CREATE POLICY "crm_leads_workspace_member_select" ON "public"."crm_leads"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
-COMMENT ON POLICY "crm_leads_workspace_member_select" ON "public"."crm_leads" IS 'Teammates see the leads shared with their workspace';
 
 COMMIT;

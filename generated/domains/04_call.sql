@@ -43,6 +43,7 @@ CREATE INDEX "idx_call_logs_user_id_created_at" ON "public"."call_logs" ("user_i
 CREATE INDEX "idx_call_logs_lead_id" ON "public"."call_logs" ("lead_id");
 CREATE INDEX "idx_call_logs_active" ON "public"."call_logs" ("status") WHERE (status in ('queued', 'ringing', 'in_progress'));
 ALTER TABLE "public"."call_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."call_logs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."call_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."call_logs" TO "service_role";
 COMMENT ON TABLE "public"."call_logs" IS 'Phone calls made or received through the platform';
@@ -67,6 +68,7 @@ CREATE TABLE "public"."call_transcripts" (
 );
 CREATE INDEX "idx_call_transcripts_full_text_fts" ON "public"."call_transcripts" USING gin ((to_tsvector('english', coalesce(full_text, ''))));
 ALTER TABLE "public"."call_transcripts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."call_transcripts" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."call_transcripts" TO "authenticated";
 GRANT ALL ON TABLE "public"."call_transcripts" TO "service_role";
 COMMENT ON TABLE "public"."call_transcripts" IS 'Transcript of a call (at most one per call), with an AI summary';
@@ -92,6 +94,7 @@ CREATE TABLE "public"."call_transcript_segments" (
     CONSTRAINT "call_transcript_segments_transcript_id_fkey" FOREIGN KEY ("transcript_id") REFERENCES "public"."call_transcripts" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."call_transcript_segments" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."call_transcript_segments" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."call_transcript_segments" TO "authenticated";
 GRANT ALL ON TABLE "public"."call_transcript_segments" TO "service_role";
 COMMENT ON TABLE "public"."call_transcript_segments" IS 'Time-coded, speaker-attributed segments of a call transcript';

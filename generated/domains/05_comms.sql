@@ -46,6 +46,7 @@ CREATE INDEX "idx_comms_messages_user_id_created_at" ON "public"."comms_messages
 CREATE INDEX "idx_comms_messages_lead_id" ON "public"."comms_messages" ("lead_id");
 CREATE INDEX "idx_comms_messages_pending_delivery" ON "public"."comms_messages" ("status", "created_at") WHERE (status in ('queued', 'failed'));
 ALTER TABLE "public"."comms_messages" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."comms_messages" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."comms_messages" TO "authenticated";
 GRANT ALL ON TABLE "public"."comms_messages" TO "service_role";
 COMMENT ON TABLE "public"."comms_messages" IS 'Multi-channel message log (SMS, email, voice), inbound and outbound';
@@ -72,6 +73,7 @@ CREATE INDEX "idx_comms_email_logs_user_id_occurred_at" ON "public"."comms_email
 CREATE INDEX "idx_comms_email_logs_message_id" ON "public"."comms_email_logs" ("message_id");
 CREATE INDEX "idx_comms_email_logs_suppressed_emails" ON "public"."comms_email_logs" ((lower(to_email))) WHERE (event_type in ('bounced', 'complained'));
 ALTER TABLE "public"."comms_email_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."comms_email_logs" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."comms_email_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."comms_email_logs" TO "service_role";
 COMMENT ON TABLE "public"."comms_email_logs" IS 'Email delivery tracking from the provider''s webhooks (Resend integration)';
@@ -103,6 +105,7 @@ CREATE INDEX "idx_comms_scheduled_messages_lead_id" ON "public"."comms_scheduled
 CREATE INDEX "idx_comms_scheduled_messages_sent_message_id" ON "public"."comms_scheduled_messages" ("sent_message_id");
 CREATE INDEX "idx_comms_scheduled_messages_due" ON "public"."comms_scheduled_messages" ("send_at") WHERE (status = 'scheduled');
 ALTER TABLE "public"."comms_scheduled_messages" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."comms_scheduled_messages" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."comms_scheduled_messages" TO "authenticated";
 GRANT ALL ON TABLE "public"."comms_scheduled_messages" TO "service_role";
 COMMENT ON TABLE "public"."comms_scheduled_messages" IS 'Scheduled message queue; a sender job turns due rows into comms_messages';

@@ -42,17 +42,32 @@ DROP POLICY "re_property_photos_service_role_all" ON "public"."re_property_photo
 -- undo policy re_property_photos_public_select on public.re_property_photos
 DROP POLICY "re_property_photos_public_select" ON "public"."re_property_photos";
 
--- undo policy re_property_photos_owner_all on public.re_property_photos
-DROP POLICY "re_property_photos_owner_all" ON "public"."re_property_photos";
+-- undo policy re_property_photos_owner_update on public.re_property_photos
+DROP POLICY "re_property_photos_owner_update" ON "public"."re_property_photos";
+
+-- undo policy re_property_photos_owner_insert on public.re_property_photos
+DROP POLICY "re_property_photos_owner_insert" ON "public"."re_property_photos";
+
+-- undo policy re_property_photos_owner_delete on public.re_property_photos
+DROP POLICY "re_property_photos_owner_delete" ON "public"."re_property_photos";
+
+-- undo policy re_property_photos_authenticated_select on public.re_property_photos
+DROP POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos";
 
 -- undo policy re_property_notes_service_role_all on public.re_property_notes
 DROP POLICY "re_property_notes_service_role_all" ON "public"."re_property_notes";
 
--- undo policy re_property_notes_property_owner_select on public.re_property_notes
-DROP POLICY "re_property_notes_property_owner_select" ON "public"."re_property_notes";
+-- undo policy re_property_notes_author_update on public.re_property_notes
+DROP POLICY "re_property_notes_author_update" ON "public"."re_property_notes";
 
--- undo policy re_property_notes_author_all on public.re_property_notes
-DROP POLICY "re_property_notes_author_all" ON "public"."re_property_notes";
+-- undo policy re_property_notes_author_insert on public.re_property_notes
+DROP POLICY "re_property_notes_author_insert" ON "public"."re_property_notes";
+
+-- undo policy re_property_notes_author_delete on public.re_property_notes
+DROP POLICY "re_property_notes_author_delete" ON "public"."re_property_notes";
+
+-- undo policy re_property_notes_authenticated_select on public.re_property_notes
+DROP POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes";
 
 -- undo policy re_property_documents_service_role_all on public.re_property_documents
 DROP POLICY "re_property_documents_service_role_all" ON "public"."re_property_documents";
@@ -66,14 +81,20 @@ DROP POLICY "re_property_analyses_service_role_all" ON "public"."re_property_ana
 -- undo policy re_property_analyses_owner_all on public.re_property_analyses
 DROP POLICY "re_property_analyses_owner_all" ON "public"."re_property_analyses";
 
--- undo policy re_properties_workspace_member_select on public.re_properties
-DROP POLICY "re_properties_workspace_member_select" ON "public"."re_properties";
-
 -- undo policy re_properties_service_role_all on public.re_properties
 DROP POLICY "re_properties_service_role_all" ON "public"."re_properties";
 
--- undo policy re_properties_owner_all on public.re_properties
-DROP POLICY "re_properties_owner_all" ON "public"."re_properties";
+-- undo policy re_properties_owner_update on public.re_properties
+DROP POLICY "re_properties_owner_update" ON "public"."re_properties";
+
+-- undo policy re_properties_owner_insert on public.re_properties
+DROP POLICY "re_properties_owner_insert" ON "public"."re_properties";
+
+-- undo policy re_properties_owner_delete on public.re_properties
+DROP POLICY "re_properties_owner_delete" ON "public"."re_properties";
+
+-- undo policy re_properties_authenticated_select on public.re_properties
+DROP POLICY "re_properties_authenticated_select" ON "public"."re_properties";
 
 -- undo policy re_portfolios_service_role_all on public.re_portfolios
 DROP POLICY "re_portfolios_service_role_all" ON "public"."re_portfolios";
@@ -87,14 +108,20 @@ DROP POLICY "re_portfolio_properties_service_role_all" ON "public"."re_portfolio
 -- undo policy re_portfolio_properties_owner_all on public.re_portfolio_properties
 DROP POLICY "re_portfolio_properties_owner_all" ON "public"."re_portfolio_properties";
 
--- undo policy re_offers_submitter_all on public.re_offers
-DROP POLICY "re_offers_submitter_all" ON "public"."re_offers";
+-- undo policy re_offers_submitter_update on public.re_offers
+DROP POLICY "re_offers_submitter_update" ON "public"."re_offers";
+
+-- undo policy re_offers_submitter_insert on public.re_offers
+DROP POLICY "re_offers_submitter_insert" ON "public"."re_offers";
+
+-- undo policy re_offers_submitter_delete on public.re_offers
+DROP POLICY "re_offers_submitter_delete" ON "public"."re_offers";
 
 -- undo policy re_offers_service_role_all on public.re_offers
 DROP POLICY "re_offers_service_role_all" ON "public"."re_offers";
 
--- undo policy re_offers_property_owner_select on public.re_offers
-DROP POLICY "re_offers_property_owner_select" ON "public"."re_offers";
+-- undo policy re_offers_authenticated_select on public.re_offers
+DROP POLICY "re_offers_authenticated_select" ON "public"."re_offers";
 
 -- undo policy re_market_stats_service_role_all on public.re_market_stats
 DROP POLICY "re_market_stats_service_role_all" ON "public"."re_market_stats";
@@ -108,8 +135,17 @@ DROP POLICY "re_listings_service_role_all" ON "public"."re_listings";
 -- undo policy re_listings_public_select on public.re_listings
 DROP POLICY "re_listings_public_select" ON "public"."re_listings";
 
--- undo policy re_listings_owner_all on public.re_listings
-DROP POLICY "re_listings_owner_all" ON "public"."re_listings";
+-- undo policy re_listings_owner_update on public.re_listings
+DROP POLICY "re_listings_owner_update" ON "public"."re_listings";
+
+-- undo policy re_listings_owner_insert on public.re_listings
+DROP POLICY "re_listings_owner_insert" ON "public"."re_listings";
+
+-- undo policy re_listings_owner_delete on public.re_listings
+DROP POLICY "re_listings_owner_delete" ON "public"."re_listings";
+
+-- undo policy re_listings_authenticated_select on public.re_listings
+DROP POLICY "re_listings_authenticated_select" ON "public"."re_listings";
 
 -- undo policy re_listing_inquiries_service_role_all on public.re_listing_inquiries
 DROP POLICY "re_listing_inquiries_service_role_all" ON "public"."re_listing_inquiries";

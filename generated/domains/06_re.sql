@@ -40,6 +40,7 @@ CREATE TABLE "public"."re_market_stats" (
     CONSTRAINT "re_market_stats_inventory_count_positive" CHECK (inventory_count >= 0)
 );
 ALTER TABLE "public"."re_market_stats" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_market_stats" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_market_stats" TO "anon";
 GRANT SELECT ON TABLE "public"."re_market_stats" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_market_stats" TO "service_role";
@@ -59,6 +60,7 @@ CREATE TABLE "public"."re_portfolios" (
     CONSTRAINT "re_portfolios_owner_id_fkey" FOREIGN KEY ("owner_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_portfolios" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_portfolios" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_portfolios" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_portfolios" TO "service_role";
 COMMENT ON TABLE "public"."re_portfolios" IS 'Named groups of properties a user owns or manages';
@@ -83,6 +85,7 @@ CREATE TABLE "public"."re_saved_searches" (
 CREATE INDEX "idx_re_saved_searches_criteria" ON "public"."re_saved_searches" USING gin ("criteria");
 CREATE INDEX "idx_re_saved_searches_alerts_due" ON "public"."re_saved_searches" ("alert_frequency", "last_alerted_at") WHERE (alert_frequency <> 'never');
 ALTER TABLE "public"."re_saved_searches" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_saved_searches" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_saved_searches" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_saved_searches" TO "service_role";
 COMMENT ON TABLE "public"."re_saved_searches" IS 'Saved listing searches with optional email alerts';
@@ -117,6 +120,7 @@ CREATE INDEX "idx_re_properties_workspace_id" ON "public"."re_properties" ("work
 CREATE INDEX "idx_re_properties_address_fts" ON "public"."re_properties" USING gin ((to_tsvector('simple', address_line1 || ' ' || city || ' ' || state_code || ' ' || postal_code)));
 CREATE INDEX "idx_re_properties_postal_code" ON "public"."re_properties" ("postal_code");
 ALTER TABLE "public"."re_properties" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_properties" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_properties" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_properties" TO "service_role";
 COMMENT ON TABLE "public"."re_properties" IS 'Properties users track, analyse, list or own';
@@ -139,6 +143,7 @@ CREATE TABLE "public"."re_comparable_sales" (
 );
 CREATE INDEX "idx_re_comparable_sales_property_id_sale_date" ON "public"."re_comparable_sales" ("property_id", "sale_date");
 ALTER TABLE "public"."re_comparable_sales" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_comparable_sales" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_comparable_sales" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_comparable_sales" TO "service_role";
 COMMENT ON TABLE "public"."re_comparable_sales" IS 'Comparable sales pulled for a subject property';
@@ -168,6 +173,7 @@ CREATE INDEX "idx_re_listings_listed_by" ON "public"."re_listings" ("listed_by")
 CREATE UNIQUE INDEX "idx_re_listings_one_active_per_property" ON "public"."re_listings" ("property_id") WHERE (status = 'active');
 CREATE INDEX "idx_re_listings_active_by_price" ON "public"."re_listings" ("list_price") WHERE (status = 'active');
 ALTER TABLE "public"."re_listings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listings" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_listings" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_listings" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listings" TO "service_role";
@@ -184,6 +190,7 @@ CREATE TABLE "public"."re_listing_favorites" (
 );
 CREATE INDEX "idx_re_listing_favorites_listing_id" ON "public"."re_listing_favorites" ("listing_id");
 ALTER TABLE "public"."re_listing_favorites" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listing_favorites" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, DELETE ON TABLE "public"."re_listing_favorites" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listing_favorites" TO "service_role";
 COMMENT ON TABLE "public"."re_listing_favorites" IS 'Listings a user saved as favorites';
@@ -210,6 +217,7 @@ CREATE TABLE "public"."re_listing_inquiries" (
 CREATE INDEX "idx_re_listing_inquiries_listing_id_created_at" ON "public"."re_listing_inquiries" ("listing_id", "created_at");
 CREATE INDEX "idx_re_listing_inquiries_user_id" ON "public"."re_listing_inquiries" ("user_id");
 ALTER TABLE "public"."re_listing_inquiries" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listing_inquiries" FROM anon, authenticated, service_role;
 GRANT INSERT ON TABLE "public"."re_listing_inquiries" TO "anon";
 GRANT SELECT, INSERT, UPDATE ON TABLE "public"."re_listing_inquiries" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listing_inquiries" TO "service_role";
@@ -239,6 +247,7 @@ CREATE TABLE "public"."re_offers" (
 CREATE INDEX "idx_re_offers_property_id" ON "public"."re_offers" ("property_id");
 CREATE INDEX "idx_re_offers_submitted_by" ON "public"."re_offers" ("submitted_by");
 ALTER TABLE "public"."re_offers" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_offers" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_offers" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_offers" TO "service_role";
 COMMENT ON TABLE "public"."re_offers" IS 'Offers made on a property';
@@ -257,6 +266,7 @@ CREATE TABLE "public"."re_portfolio_properties" (
 );
 CREATE INDEX "idx_re_portfolio_properties_property_id" ON "public"."re_portfolio_properties" ("property_id");
 ALTER TABLE "public"."re_portfolio_properties" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_portfolio_properties" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_portfolio_properties" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_portfolio_properties" TO "service_role";
 COMMENT ON TABLE "public"."re_portfolio_properties" IS 'Which properties are in which portfolio';
@@ -283,6 +293,7 @@ CREATE TABLE "public"."re_property_analyses" (
 CREATE INDEX "idx_re_property_analyses_property_id" ON "public"."re_property_analyses" ("property_id");
 CREATE INDEX "idx_re_property_analyses_created_by" ON "public"."re_property_analyses" ("created_by");
 ALTER TABLE "public"."re_property_analyses" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_analyses" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_analyses" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_analyses" TO "service_role";
 COMMENT ON TABLE "public"."re_property_analyses" IS 'Investment analyses of a property (purchase, rehab, rent, returns)';
@@ -310,6 +321,7 @@ CREATE TABLE "public"."re_property_documents" (
 CREATE INDEX "idx_re_property_documents_property_id" ON "public"."re_property_documents" ("property_id");
 CREATE INDEX "idx_re_property_documents_uploaded_by" ON "public"."re_property_documents" ("uploaded_by");
 ALTER TABLE "public"."re_property_documents" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_documents" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_documents" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_documents" TO "service_role";
 COMMENT ON TABLE "public"."re_property_documents" IS 'Documents attached to a property (deeds, reports, disclosures, contracts)';
@@ -336,6 +348,7 @@ CREATE INDEX "idx_re_inspections_property_id" ON "public"."re_inspections" ("pro
 CREATE INDEX "idx_re_inspections_report_document_id" ON "public"."re_inspections" ("report_document_id");
 CREATE INDEX "idx_re_inspections_scheduled_for" ON "public"."re_inspections" ("scheduled_for") WHERE (status = 'scheduled');
 ALTER TABLE "public"."re_inspections" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_inspections" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_inspections" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_inspections" TO "service_role";
 COMMENT ON TABLE "public"."re_inspections" IS 'Property inspections, scheduled and completed';
@@ -356,6 +369,7 @@ CREATE TABLE "public"."re_property_notes" (
 CREATE INDEX "idx_re_property_notes_property_id_created_at" ON "public"."re_property_notes" ("property_id", "created_at");
 CREATE INDEX "idx_re_property_notes_author_id" ON "public"."re_property_notes" ("author_id");
 ALTER TABLE "public"."re_property_notes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_notes" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_notes" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_notes" TO "service_role";
 COMMENT ON TABLE "public"."re_property_notes" IS 'Free-form notes on a property';
@@ -379,6 +393,7 @@ CREATE INDEX "idx_re_property_photos_property_id_sort_order" ON "public"."re_pro
 CREATE INDEX "idx_re_property_photos_uploaded_by" ON "public"."re_property_photos" ("uploaded_by");
 CREATE UNIQUE INDEX "idx_re_property_photos_one_cover" ON "public"."re_property_photos" ("property_id") WHERE (is_cover);
 ALTER TABLE "public"."re_property_photos" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_photos" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_property_photos" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_photos" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_photos" TO "service_role";
@@ -401,6 +416,7 @@ CREATE TABLE "public"."re_property_valuations" (
     CONSTRAINT "re_property_valuations_property_id_fkey" FOREIGN KEY ("property_id") REFERENCES "public"."re_properties" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_property_valuations" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_valuations" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_valuations" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_valuations" TO "service_role";
 COMMENT ON TABLE "public"."re_property_valuations" IS 'Point-in-time valuations of a property from various sources';
@@ -421,6 +437,7 @@ CREATE TABLE "public"."re_rental_estimates" (
     CONSTRAINT "re_rental_estimates_property_id_fkey" FOREIGN KEY ("property_id") REFERENCES "public"."re_properties" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_rental_estimates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_rental_estimates" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_rental_estimates" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_rental_estimates" TO "service_role";
 COMMENT ON TABLE "public"."re_rental_estimates" IS 'Estimated market rent for a property from various sources';
@@ -445,6 +462,7 @@ CREATE TABLE "public"."re_repair_estimates" (
 CREATE INDEX "idx_re_repair_estimates_property_id" ON "public"."re_repair_estimates" ("property_id");
 CREATE INDEX "idx_re_repair_estimates_analysis_id" ON "public"."re_repair_estimates" ("analysis_id");
 ALTER TABLE "public"."re_repair_estimates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_repair_estimates" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_repair_estimates" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_repair_estimates" TO "service_role";
 COMMENT ON TABLE "public"."re_repair_estimates" IS 'Estimated repair costs per category, optionally tied to an analysis';
@@ -621,10 +639,32 @@ CREATE POLICY "re_listing_inquiries_service_role_all" ON "public"."re_listing_in
     USING (true)
     WITH CHECK (true);
 
--- policy re_listings_owner_all on public.re_listings
-CREATE POLICY "re_listings_owner_all" ON "public"."re_listings"
+-- policy re_listings_authenticated_select on public.re_listings
+CREATE POLICY "re_listings_authenticated_select" ON "public"."re_listings"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((listed_by = (select auth.uid())) or (status = 'active'));
+COMMENT ON POLICY "re_listings_authenticated_select" ON "public"."re_listings" IS 'The caller''s own rows, and: active listings are public';
+
+-- policy re_listings_owner_delete on public.re_listings
+CREATE POLICY "re_listings_owner_delete" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (listed_by = (select auth.uid()));
+
+-- policy re_listings_owner_insert on public.re_listings
+CREATE POLICY "re_listings_owner_insert" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (listed_by = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_listings.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_listings_owner_update on public.re_listings
+CREATE POLICY "re_listings_owner_update" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (listed_by = (select auth.uid()))
     WITH CHECK (listed_by = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_listings.property_id and p.owner_id = (select auth.uid())));
@@ -633,7 +673,7 @@ CREATE POLICY "re_listings_owner_all" ON "public"."re_listings"
 CREATE POLICY "re_listings_public_select" ON "public"."re_listings"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (status = 'active');
 COMMENT ON POLICY "re_listings_public_select" ON "public"."re_listings" IS 'Active listings are public';
 
@@ -661,13 +701,13 @@ CREATE POLICY "re_market_stats_service_role_all" ON "public"."re_market_stats"
     USING (true)
     WITH CHECK (true);
 
--- policy re_offers_property_owner_select on public.re_offers
-CREATE POLICY "re_offers_property_owner_select" ON "public"."re_offers"
+-- policy re_offers_authenticated_select on public.re_offers
+CREATE POLICY "re_offers_authenticated_select" ON "public"."re_offers"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (exists (select 1 from re_properties p where p.id = re_offers.property_id and p.owner_id = (select auth.uid())));
-COMMENT ON POLICY "re_offers_property_owner_select" ON "public"."re_offers" IS 'Property owners see the offers made on their properties';
+    USING ((submitted_by = (select auth.uid())) or (exists (select 1 from re_properties p where p.id = re_offers.property_id and p.owner_id = (select auth.uid()))));
+COMMENT ON POLICY "re_offers_authenticated_select" ON "public"."re_offers" IS 'The caller''s own rows, and: property owners see the offers made on their properties';
 
 -- policy re_offers_service_role_all on public.re_offers
 CREATE POLICY "re_offers_service_role_all" ON "public"."re_offers"
@@ -677,10 +717,24 @@ CREATE POLICY "re_offers_service_role_all" ON "public"."re_offers"
     USING (true)
     WITH CHECK (true);
 
--- policy re_offers_submitter_all on public.re_offers
-CREATE POLICY "re_offers_submitter_all" ON "public"."re_offers"
+-- policy re_offers_submitter_delete on public.re_offers
+CREATE POLICY "re_offers_submitter_delete" ON "public"."re_offers"
     AS PERMISSIVE
-    FOR ALL
+    FOR DELETE
+    TO "authenticated"
+    USING (submitted_by = (select auth.uid()));
+
+-- policy re_offers_submitter_insert on public.re_offers
+CREATE POLICY "re_offers_submitter_insert" ON "public"."re_offers"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (submitted_by = (select auth.uid()));
+
+-- policy re_offers_submitter_update on public.re_offers
+CREATE POLICY "re_offers_submitter_update" ON "public"."re_offers"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (submitted_by = (select auth.uid()))
     WITH CHECK (submitted_by = (select auth.uid()));
@@ -717,10 +771,32 @@ CREATE POLICY "re_portfolios_service_role_all" ON "public"."re_portfolios"
     USING (true)
     WITH CHECK (true);
 
--- policy re_properties_owner_all on public.re_properties
-CREATE POLICY "re_properties_owner_all" ON "public"."re_properties"
+-- policy re_properties_authenticated_select on public.re_properties
+CREATE POLICY "re_properties_authenticated_select" ON "public"."re_properties"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "re_properties_authenticated_select" ON "public"."re_properties" IS 'The owner''s properties, and the properties shared with the caller''s workspace';
+
+-- policy re_properties_owner_delete on public.re_properties
+CREATE POLICY "re_properties_owner_delete" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- policy re_properties_owner_insert on public.re_properties
+CREATE POLICY "re_properties_owner_insert" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- policy re_properties_owner_update on public.re_properties
+CREATE POLICY "re_properties_owner_update" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -732,13 +808,6 @@ CREATE POLICY "re_properties_service_role_all" ON "public"."re_properties"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- policy re_properties_workspace_member_select on public.re_properties
-CREATE POLICY "re_properties_workspace_member_select" ON "public"."re_properties"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
 
 -- policy re_property_analyses_owner_all on public.re_property_analyses
 CREATE POLICY "re_property_analyses_owner_all" ON "public"."re_property_analyses"
@@ -772,20 +841,35 @@ CREATE POLICY "re_property_documents_service_role_all" ON "public"."re_property_
     USING (true)
     WITH CHECK (true);
 
--- policy re_property_notes_author_all on public.re_property_notes
-CREATE POLICY "re_property_notes_author_all" ON "public"."re_property_notes"
-    AS PERMISSIVE
-    FOR ALL
-    TO "authenticated"
-    USING (author_id = (select auth.uid()))
-    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
-
--- policy re_property_notes_property_owner_select on public.re_property_notes
-CREATE POLICY "re_property_notes_property_owner_select" ON "public"."re_property_notes"
+-- policy re_property_notes_authenticated_select on public.re_property_notes
+CREATE POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
+    USING ((author_id = (select auth.uid())) or (exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid()))));
+COMMENT ON POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes" IS 'The author''s notes, and the notes on properties the caller owns';
+
+-- policy re_property_notes_author_delete on public.re_property_notes
+CREATE POLICY "re_property_notes_author_delete" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (author_id = (select auth.uid()));
+
+-- policy re_property_notes_author_insert on public.re_property_notes
+CREATE POLICY "re_property_notes_author_insert" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_property_notes_author_update on public.re_property_notes
+CREATE POLICY "re_property_notes_author_update" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR UPDATE
+    TO "authenticated"
+    USING (author_id = (select auth.uid()))
+    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
 
 -- policy re_property_notes_service_role_all on public.re_property_notes
 CREATE POLICY "re_property_notes_service_role_all" ON "public"."re_property_notes"
@@ -795,10 +879,32 @@ CREATE POLICY "re_property_notes_service_role_all" ON "public"."re_property_note
     USING (true)
     WITH CHECK (true);
 
--- policy re_property_photos_owner_all on public.re_property_photos
-CREATE POLICY "re_property_photos_owner_all" ON "public"."re_property_photos"
+-- policy re_property_photos_authenticated_select on public.re_property_photos
+CREATE POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid()))) or (exists (select 1 from re_listings l where l.property_id = re_property_photos.property_id and l.status = 'active')));
+COMMENT ON POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos" IS 'The caller''s own rows, and: photos of actively listed properties are public';
+
+-- policy re_property_photos_owner_delete on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_delete" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_property_photos_owner_insert on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_insert" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
+
+-- policy re_property_photos_owner_update on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_update" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())))
     WITH CHECK (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
@@ -807,7 +913,7 @@ CREATE POLICY "re_property_photos_owner_all" ON "public"."re_property_photos"
 CREATE POLICY "re_property_photos_public_select" ON "public"."re_property_photos"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (exists (select 1 from re_listings l where l.property_id = re_property_photos.property_id and l.status = 'active'));
 COMMENT ON POLICY "re_property_photos_public_select" ON "public"."re_property_photos" IS 'Photos of actively listed properties are public';
 

@@ -12,14 +12,20 @@ SET LOCAL client_encoding = 'UTF8';
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
--- undo policy deals_workspace_member_select on public.deals
-DROP POLICY "deals_workspace_member_select" ON "public"."deals";
-
 -- undo policy deals_service_role_all on public.deals
 DROP POLICY "deals_service_role_all" ON "public"."deals";
 
--- undo policy deals_owner_all on public.deals
-DROP POLICY "deals_owner_all" ON "public"."deals";
+-- undo policy deals_owner_update on public.deals
+DROP POLICY "deals_owner_update" ON "public"."deals";
+
+-- undo policy deals_owner_insert on public.deals
+DROP POLICY "deals_owner_insert" ON "public"."deals";
+
+-- undo policy deals_owner_delete on public.deals
+DROP POLICY "deals_owner_delete" ON "public"."deals";
+
+-- undo policy deals_authenticated_select on public.deals
+DROP POLICY "deals_authenticated_select" ON "public"."deals";
 
 -- undo policy deal_events_service_role_all on public.deal_events
 DROP POLICY "deal_events_service_role_all" ON "public"."deal_events";

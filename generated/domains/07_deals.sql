@@ -44,6 +44,7 @@ CREATE INDEX "idx_deals_lead_id" ON "public"."deals" ("lead_id");
 CREATE INDEX "idx_deals_property_id" ON "public"."deals" ("property_id");
 CREATE INDEX "idx_deals_open_by_close_date" ON "public"."deals" ("expected_close_date") WHERE (stage not in ('closed_won', 'closed_lost'));
 ALTER TABLE "public"."deals" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."deals" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."deals" TO "authenticated";
 GRANT ALL ON TABLE "public"."deals" TO "service_role";
 COMMENT ON TABLE "public"."deals" IS 'Deals on properties, usually originating from a lead';
@@ -67,6 +68,7 @@ CREATE TABLE "public"."deal_events" (
 CREATE INDEX "idx_deal_events_deal_id_occurred_at" ON "public"."deal_events" ("deal_id", "occurred_at");
 CREATE INDEX "idx_deal_events_actor_id" ON "public"."deal_events" ("actor_id");
 ALTER TABLE "public"."deal_events" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."deal_events" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."deal_events" TO "authenticated";
 GRANT ALL ON TABLE "public"."deal_events" TO "service_role";
 COMMENT ON TABLE "public"."deal_events" IS 'Append-only history of a deal (stage changes, amounts, notes, documents)';
@@ -77,6 +79,7 @@ CREATE FUNCTION "public"."deals_record_stage_change"()
     RETURNS trigger
     LANGUAGE plpgsql
     VOLATILE
+    SET search_path = ''
 AS $schemac$
 begin
   insert into public.deal_events (deal_id, actor_id, event_type, from_stage, to_stage)
@@ -84,9 +87,7 @@ begin
   return new;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."deals_record_stage_change"() FROM PUBLIC, "anon", "authenticated", "service_role";
 COMMENT ON FUNCTION "public"."deals_record_stage_change"() IS 'AFTER UPDATE trigger on deals: appends a stage_changed event. Runs as the caller, so deal_events policies apply';
 
 -- trigger tr_deals_record_stage_change on public.deals
@@ -124,10 +125,32 @@ CREATE POLICY "deal_events_service_role_all" ON "public"."deal_events"
     USING (true)
     WITH CHECK (true);
 
--- policy deals_owner_all on public.deals
-CREATE POLICY "deals_owner_all" ON "public"."deals"
+-- policy deals_authenticated_select on public.deals
+CREATE POLICY "deals_authenticated_select" ON "public"."deals"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "deals_authenticated_select" ON "public"."deals" IS 'The owner''s deals, and the deals shared with the caller''s workspace';
+
+-- policy deals_owner_delete on public.deals
+CREATE POLICY "deals_owner_delete" ON "public"."deals"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- policy deals_owner_insert on public.deals
+CREATE POLICY "deals_owner_insert" ON "public"."deals"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- policy deals_owner_update on public.deals
+CREATE POLICY "deals_owner_update" ON "public"."deals"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -139,12 +162,5 @@ CREATE POLICY "deals_service_role_all" ON "public"."deals"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- policy deals_workspace_member_select on public.deals
-CREATE POLICY "deals_workspace_member_select" ON "public"."deals"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
 
 COMMIT;

@@ -30,6 +30,7 @@ CREATE TABLE "public"."analytics_feature_usage_stats" (
 );
 CREATE INDEX "idx_analytics_feature_usage_stats_user_id_usage_date" ON "public"."analytics_feature_usage_stats" ("user_id", "usage_date");
 ALTER TABLE "public"."analytics_feature_usage_stats" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."analytics_feature_usage_stats" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_feature_usage_stats" TO "authenticated";
 GRANT ALL ON TABLE "public"."analytics_feature_usage_stats" TO "service_role";
 COMMENT ON TABLE "public"."analytics_feature_usage_stats" IS 'Daily feature usage counts per user (user_id null = platform-wide total)';
@@ -52,6 +53,7 @@ CREATE TABLE "public"."analytics_daily_metrics" (
     CONSTRAINT "analytics_daily_metrics_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."analytics_daily_metrics" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."analytics_daily_metrics" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_daily_metrics" TO "authenticated";
 GRANT ALL ON TABLE "public"."analytics_daily_metrics" TO "service_role";
 COMMENT ON TABLE "public"."analytics_daily_metrics" IS 'Daily activity totals per workspace, computed by a nightly job';
@@ -66,6 +68,7 @@ select
   avg(l.score) as average_score
 from crm_leads l
 group by l.owner_id, l.status;
+REVOKE ALL ON TABLE "public"."analytics_lead_funnel" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "authenticated";
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "service_role";
 COMMENT ON VIEW "public"."analytics_lead_funnel" IS 'Leads per owner and status; RLS on crm_leads applies to the caller';
@@ -80,6 +83,7 @@ select
   max(d.updated_at) as last_activity_at
 from deals d
 group by d.owner_id, d.stage;
+REVOKE ALL ON TABLE "public"."analytics_pipeline_summary" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_pipeline_summary" TO "authenticated";
 GRANT SELECT ON TABLE "public"."analytics_pipeline_summary" TO "service_role";
 COMMENT ON VIEW "public"."analytics_pipeline_summary" IS 'Deals per owner and stage; RLS on deals applies to the caller';

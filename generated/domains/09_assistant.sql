@@ -35,6 +35,7 @@ CREATE TABLE "public"."assistant_sessions" (
 CREATE INDEX "idx_assistant_sessions_user_id_last_message_at" ON "public"."assistant_sessions" ("user_id", "last_message_at");
 CREATE INDEX "idx_assistant_sessions_deal_id" ON "public"."assistant_sessions" ("deal_id");
 ALTER TABLE "public"."assistant_sessions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."assistant_sessions" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."assistant_sessions" TO "authenticated";
 GRANT ALL ON TABLE "public"."assistant_sessions" TO "service_role";
 COMMENT ON TABLE "public"."assistant_sessions" IS 'Conversations between a user and the AI assistant, optionally about a deal';
@@ -68,6 +69,7 @@ CREATE INDEX "idx_assistant_jobs_session_id" ON "public"."assistant_jobs" ("sess
 CREATE INDEX "idx_assistant_jobs_deal_id" ON "public"."assistant_jobs" ("deal_id");
 CREATE INDEX "idx_assistant_jobs_pending" ON "public"."assistant_jobs" ("created_at") WHERE (status in ('queued', 'running'));
 ALTER TABLE "public"."assistant_jobs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."assistant_jobs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."assistant_jobs" TO "authenticated";
 GRANT ALL ON TABLE "public"."assistant_jobs" TO "service_role";
 COMMENT ON TABLE "public"."assistant_jobs" IS 'Background AI jobs (deal summaries, comp analyses, drafts), run by workers';

@@ -39,6 +39,7 @@ CREATE TABLE "public"."security_email_change_history" (
 CREATE INDEX "idx_security_email_change_history_user_id_requested_at" ON "public"."security_email_change_history" ("user_id", "requested_at");
 CREATE INDEX "idx_security_email_change_history_changed_by" ON "public"."security_email_change_history" ("changed_by");
 ALTER TABLE "public"."security_email_change_history" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_email_change_history" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_email_change_history" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_email_change_history" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_email_change_history" TO "service_role";
@@ -68,6 +69,7 @@ CREATE INDEX "idx_security_incidents_reported_by" ON "public"."security_incident
 CREATE INDEX "idx_security_incidents_assigned_to" ON "public"."security_incidents" ("assigned_to");
 CREATE INDEX "idx_security_incidents_unresolved" ON "public"."security_incidents" ("status", "detected_at") WHERE (status <> 'resolved');
 ALTER TABLE "public"."security_incidents" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_incidents" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_incidents" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_incidents" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_incidents" TO "service_role";
@@ -93,6 +95,7 @@ CREATE INDEX "idx_security_event_logs_user_id_created_at" ON "public"."security_
 CREATE INDEX "idx_security_event_logs_incident_id" ON "public"."security_event_logs" ("incident_id");
 CREATE INDEX "idx_security_event_logs_event_type_created_at" ON "public"."security_event_logs" ("event_type", "created_at");
 ALTER TABLE "public"."security_event_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_event_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_event_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_event_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_event_logs" TO "service_role";
@@ -117,6 +120,7 @@ CREATE TABLE "public"."security_oauth_tokens" (
     CONSTRAINT "security_oauth_tokens_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."user_profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."security_oauth_tokens" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_oauth_tokens" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_oauth_tokens" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_oauth_tokens" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_oauth_tokens" TO "service_role";
@@ -141,6 +145,7 @@ CREATE TABLE "public"."security_reset_tokens" (
 CREATE INDEX "idx_security_reset_tokens_user_id" ON "public"."security_reset_tokens" ("user_id");
 CREATE INDEX "idx_security_reset_tokens_expires_at" ON "public"."security_reset_tokens" ("expires_at") WHERE (used_at is null);
 ALTER TABLE "public"."security_reset_tokens" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_reset_tokens" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_reset_tokens" FROM "anon";
 REVOKE ALL ON TABLE "public"."security_reset_tokens" FROM "authenticated";
 GRANT ALL ON TABLE "public"."security_reset_tokens" TO "service_role";
@@ -170,6 +175,7 @@ CREATE TABLE "public"."security_api_keys" (
 CREATE INDEX "idx_security_api_keys_workspace_id" ON "public"."security_api_keys" ("workspace_id");
 CREATE INDEX "idx_security_api_keys_key_prefix" ON "public"."security_api_keys" ("key_prefix") WHERE (revoked_at is null);
 ALTER TABLE "public"."security_api_keys" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_api_keys" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_api_keys" FROM "anon";
 GRANT SELECT, UPDATE ON TABLE "public"."security_api_keys" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_api_keys" TO "service_role";

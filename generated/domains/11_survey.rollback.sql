@@ -18,8 +18,17 @@ DROP POLICY "survey_templates_service_role_all" ON "public"."survey_templates";
 -- undo policy survey_templates_public_select on public.survey_templates
 DROP POLICY "survey_templates_public_select" ON "public"."survey_templates";
 
--- undo policy survey_templates_author_all on public.survey_templates
-DROP POLICY "survey_templates_author_all" ON "public"."survey_templates";
+-- undo policy survey_templates_author_update on public.survey_templates
+DROP POLICY "survey_templates_author_update" ON "public"."survey_templates";
+
+-- undo policy survey_templates_author_insert on public.survey_templates
+DROP POLICY "survey_templates_author_insert" ON "public"."survey_templates";
+
+-- undo policy survey_templates_author_delete on public.survey_templates
+DROP POLICY "survey_templates_author_delete" ON "public"."survey_templates";
+
+-- undo policy survey_templates_authenticated_select on public.survey_templates
+DROP POLICY "survey_templates_authenticated_select" ON "public"."survey_templates";
 
 -- undo policy survey_responses_service_role_all on public.survey_responses
 DROP POLICY "survey_responses_service_role_all" ON "public"."survey_responses";
@@ -39,8 +48,17 @@ DROP POLICY "survey_questions_service_role_all" ON "public"."survey_questions";
 -- undo policy survey_questions_public_select on public.survey_questions
 DROP POLICY "survey_questions_public_select" ON "public"."survey_questions";
 
--- undo policy survey_questions_author_all on public.survey_questions
-DROP POLICY "survey_questions_author_all" ON "public"."survey_questions";
+-- undo policy survey_questions_author_update on public.survey_questions
+DROP POLICY "survey_questions_author_update" ON "public"."survey_questions";
+
+-- undo policy survey_questions_author_insert on public.survey_questions
+DROP POLICY "survey_questions_author_insert" ON "public"."survey_questions";
+
+-- undo policy survey_questions_author_delete on public.survey_questions
+DROP POLICY "survey_questions_author_delete" ON "public"."survey_questions";
+
+-- undo policy survey_questions_authenticated_select on public.survey_questions
+DROP POLICY "survey_questions_authenticated_select" ON "public"."survey_questions";
 
 -- undo trigger tr_survey_templates_updated_at on public.survey_templates
 DROP TRIGGER "tr_survey_templates_updated_at" ON "public"."survey_templates";

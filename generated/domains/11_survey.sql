@@ -31,6 +31,7 @@ CREATE TABLE "public"."survey_templates" (
 );
 CREATE INDEX "idx_survey_templates_created_by" ON "public"."survey_templates" ("created_by");
 ALTER TABLE "public"."survey_templates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_templates" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."survey_templates" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."survey_templates" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_templates" TO "service_role";
@@ -57,6 +58,7 @@ CREATE TABLE "public"."survey_questions" (
     CONSTRAINT "survey_questions_template_id_fkey" FOREIGN KEY ("template_id") REFERENCES "public"."survey_templates" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."survey_questions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_questions" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."survey_questions" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."survey_questions" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_questions" TO "service_role";
@@ -78,6 +80,7 @@ CREATE TABLE "public"."survey_responses" (
 );
 CREATE INDEX "idx_survey_responses_respondent_id" ON "public"."survey_responses" ("respondent_id");
 ALTER TABLE "public"."survey_responses" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_responses" FROM anon, authenticated, service_role;
 GRANT INSERT ON TABLE "public"."survey_responses" TO "anon";
 GRANT SELECT, INSERT ON TABLE "public"."survey_responses" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_responses" TO "service_role";
@@ -96,10 +99,32 @@ CREATE TRIGGER "tr_survey_templates_updated_at"
     FOR EACH ROW
     EXECUTE FUNCTION "public"."system_touch_updated_at"();
 
--- policy survey_questions_author_all on public.survey_questions
-CREATE POLICY "survey_questions_author_all" ON "public"."survey_questions"
+-- policy survey_questions_authenticated_select on public.survey_questions
+CREATE POLICY "survey_questions_authenticated_select" ON "public"."survey_questions"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid()))) or (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.is_published)));
+COMMENT ON POLICY "survey_questions_authenticated_select" ON "public"."survey_questions" IS 'The caller''s own rows, and: questions of published surveys are public';
+
+-- policy survey_questions_author_delete on public.survey_questions
+CREATE POLICY "survey_questions_author_delete" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
+
+-- policy survey_questions_author_insert on public.survey_questions
+CREATE POLICY "survey_questions_author_insert" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
+
+-- policy survey_questions_author_update on public.survey_questions
+CREATE POLICY "survey_questions_author_update" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())))
     WITH CHECK (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
@@ -108,7 +133,7 @@ CREATE POLICY "survey_questions_author_all" ON "public"."survey_questions"
 CREATE POLICY "survey_questions_public_select" ON "public"."survey_questions"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.is_published));
 COMMENT ON POLICY "survey_questions_public_select" ON "public"."survey_questions" IS 'Questions of published surveys are public';
 
@@ -151,10 +176,32 @@ CREATE POLICY "survey_responses_service_role_all" ON "public"."survey_responses"
     USING (true)
     WITH CHECK (true);
 
--- policy survey_templates_author_all on public.survey_templates
-CREATE POLICY "survey_templates_author_all" ON "public"."survey_templates"
+-- policy survey_templates_authenticated_select on public.survey_templates
+CREATE POLICY "survey_templates_authenticated_select" ON "public"."survey_templates"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((created_by = (select auth.uid())) or (is_published));
+COMMENT ON POLICY "survey_templates_authenticated_select" ON "public"."survey_templates" IS 'The author''s templates, and published templates';
+
+-- policy survey_templates_author_delete on public.survey_templates
+CREATE POLICY "survey_templates_author_delete" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (created_by = (select auth.uid()));
+
+-- policy survey_templates_author_insert on public.survey_templates
+CREATE POLICY "survey_templates_author_insert" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (created_by = (select auth.uid()));
+
+-- policy survey_templates_author_update on public.survey_templates
+CREATE POLICY "survey_templates_author_update" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (created_by = (select auth.uid()))
     WITH CHECK (created_by = (select auth.uid()));
@@ -163,7 +210,7 @@ CREATE POLICY "survey_templates_author_all" ON "public"."survey_templates"
 CREATE POLICY "survey_templates_public_select" ON "public"."survey_templates"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (is_published);
 
 -- policy survey_templates_service_role_all on public.survey_templates

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(178);
+SELECT plan(205);
 
 SELECT has_table('public', 'system_feature_flags', 'table public.system_feature_flags exists');
 SELECT col_type_is('public', 'system_feature_flags', 'id', 'uuid', 'system_feature_flags.id is uuid');
@@ -32,6 +32,9 @@ SELECT policy_cmd_is('public', 'system_feature_flags', 'system_feature_flags_adm
 SELECT policy_roles_are('public', 'system_feature_flags', 'system_feature_flags_admin_select', ARRAY['authenticated'], 'policy system_feature_flags_admin_select applies to authenticated');
 SELECT policy_cmd_is('public', 'system_feature_flags', 'system_feature_flags_service_role_all', 'ALL', 'policy system_feature_flags_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'system_feature_flags', 'system_feature_flags_service_role_all', ARRAY['service_role'], 'policy system_feature_flags_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'system_feature_flags', 'anon', ARRAY[]::name[], 'anon holds nothing on system_feature_flags');
+SELECT table_privs_are('public', 'system_feature_flags', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on system_feature_flags');
+SELECT table_privs_are('public', 'system_feature_flags', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on system_feature_flags');
 SELECT has_table('public', 'system_rate_limits', 'table public.system_rate_limits exists');
 SELECT col_type_is('public', 'system_rate_limits', 'id', 'uuid', 'system_rate_limits.id is uuid');
 SELECT col_not_null('public', 'system_rate_limits', 'id', 'system_rate_limits.id is NOT NULL');
@@ -59,6 +62,9 @@ SELECT policy_cmd_is('public', 'system_rate_limits', 'system_rate_limits_owner_s
 SELECT policy_roles_are('public', 'system_rate_limits', 'system_rate_limits_owner_select', ARRAY['authenticated'], 'policy system_rate_limits_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'system_rate_limits', 'system_rate_limits_service_role_all', 'ALL', 'policy system_rate_limits_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'system_rate_limits', 'system_rate_limits_service_role_all', ARRAY['service_role'], 'policy system_rate_limits_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'system_rate_limits', 'anon', ARRAY[]::name[], 'anon holds nothing on system_rate_limits');
+SELECT table_privs_are('public', 'system_rate_limits', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on system_rate_limits');
+SELECT table_privs_are('public', 'system_rate_limits', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on system_rate_limits');
 SELECT has_table('public', 'system_usage_logs', 'table public.system_usage_logs exists');
 SELECT col_type_is('public', 'system_usage_logs', 'id', 'uuid', 'system_usage_logs.id is uuid');
 SELECT col_not_null('public', 'system_usage_logs', 'id', 'system_usage_logs.id is NOT NULL');
@@ -84,6 +90,9 @@ SELECT policy_cmd_is('public', 'system_usage_logs', 'system_usage_logs_owner_sel
 SELECT policy_roles_are('public', 'system_usage_logs', 'system_usage_logs_owner_select', ARRAY['authenticated'], 'policy system_usage_logs_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'system_usage_logs', 'system_usage_logs_service_role_all', 'ALL', 'policy system_usage_logs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'system_usage_logs', 'system_usage_logs_service_role_all', ARRAY['service_role'], 'policy system_usage_logs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'system_usage_logs', 'anon', ARRAY[]::name[], 'anon holds nothing on system_usage_logs');
+SELECT table_privs_are('public', 'system_usage_logs', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on system_usage_logs');
+SELECT table_privs_are('public', 'system_usage_logs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on system_usage_logs');
 SELECT has_table('public', 'system_scheduled_deletions', 'table public.system_scheduled_deletions exists');
 SELECT col_type_is('public', 'system_scheduled_deletions', 'id', 'uuid', 'system_scheduled_deletions.id is uuid');
 SELECT col_not_null('public', 'system_scheduled_deletions', 'id', 'system_scheduled_deletions.id is NOT NULL');
@@ -113,6 +122,9 @@ SELECT policy_cmd_is('public', 'system_scheduled_deletions', 'system_scheduled_d
 SELECT policy_roles_are('public', 'system_scheduled_deletions', 'system_scheduled_deletions_owner_select', ARRAY['authenticated'], 'policy system_scheduled_deletions_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'system_scheduled_deletions', 'system_scheduled_deletions_service_role_all', 'ALL', 'policy system_scheduled_deletions_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'system_scheduled_deletions', 'system_scheduled_deletions_service_role_all', ARRAY['service_role'], 'policy system_scheduled_deletions_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'system_scheduled_deletions', 'anon', ARRAY[]::name[], 'anon holds nothing on system_scheduled_deletions');
+SELECT table_privs_are('public', 'system_scheduled_deletions', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on system_scheduled_deletions');
+SELECT table_privs_are('public', 'system_scheduled_deletions', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on system_scheduled_deletions');
 SELECT has_table('public', 'system_logs', 'table public.system_logs exists');
 SELECT col_type_is('public', 'system_logs', 'id', 'bigint', 'system_logs.id is bigint');
 SELECT col_not_null('public', 'system_logs', 'id', 'system_logs.id is NOT NULL');
@@ -138,6 +150,9 @@ SELECT policy_cmd_is('public', 'system_logs', 'system_logs_admin_select', 'SELEC
 SELECT policy_roles_are('public', 'system_logs', 'system_logs_admin_select', ARRAY['authenticated'], 'policy system_logs_admin_select applies to authenticated');
 SELECT policy_cmd_is('public', 'system_logs', 'system_logs_service_role_all', 'ALL', 'policy system_logs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'system_logs', 'system_logs_service_role_all', ARRAY['service_role'], 'policy system_logs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'system_logs', 'anon', ARRAY[]::name[], 'anon holds nothing on system_logs');
+SELECT table_privs_are('public', 'system_logs', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on system_logs');
+SELECT table_privs_are('public', 'system_logs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on system_logs');
 SELECT has_table('public', 'system_logs_settings', 'table public.system_logs_settings exists');
 SELECT col_type_is('public', 'system_logs_settings', 'source', 'text', 'system_logs_settings.source is text');
 SELECT col_not_null('public', 'system_logs_settings', 'source', 'system_logs_settings.source is NOT NULL');
@@ -161,6 +176,9 @@ SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public".
 SELECT policies_are('public', 'system_logs_settings', ARRAY['system_logs_settings_service_role_only'], 'system_logs_settings has exactly its declared policies');
 SELECT policy_cmd_is('public', 'system_logs_settings', 'system_logs_settings_service_role_only', 'ALL', 'policy system_logs_settings_service_role_only is for ALL');
 SELECT policy_roles_are('public', 'system_logs_settings', 'system_logs_settings_service_role_only', ARRAY['service_role'], 'policy system_logs_settings_service_role_only applies to service_role');
+SELECT table_privs_are('public', 'system_logs_settings', 'anon', ARRAY[]::name[], 'anon holds nothing on system_logs_settings');
+SELECT table_privs_are('public', 'system_logs_settings', 'authenticated', ARRAY[]::name[], 'authenticated holds nothing on system_logs_settings');
+SELECT table_privs_are('public', 'system_logs_settings', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on system_logs_settings');
 SELECT has_table('public', 'wrappers_fdw_stats', 'table public.wrappers_fdw_stats exists');
 SELECT col_type_is('public', 'wrappers_fdw_stats', 'fdw_name', 'text', 'wrappers_fdw_stats.fdw_name is text');
 SELECT col_not_null('public', 'wrappers_fdw_stats', 'fdw_name', 'wrappers_fdw_stats.fdw_name is NOT NULL');
@@ -183,9 +201,18 @@ SELECT col_not_null('public', 'wrappers_fdw_stats', 'updated_at', 'wrappers_fdw_
 SELECT col_is_pk('public', 'wrappers_fdw_stats', ARRAY['fdw_name'], 'wrappers_fdw_stats has primary key (fdw_name)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."wrappers_fdw_stats"'::regclass), false, 'row-level security is disabled on wrappers_fdw_stats');
 SELECT policies_are('public', 'wrappers_fdw_stats', ARRAY[]::name[], 'wrappers_fdw_stats has exactly its declared policies');
+SELECT table_privs_are('public', 'wrappers_fdw_stats', 'anon', ARRAY[]::name[], 'anon holds nothing on wrappers_fdw_stats');
+SELECT table_privs_are('public', 'wrappers_fdw_stats', 'authenticated', ARRAY[]::name[], 'authenticated holds nothing on wrappers_fdw_stats');
+SELECT table_privs_are('public', 'wrappers_fdw_stats', 'service_role', ARRAY['SELECT'], 'service_role holds SELECT on wrappers_fdw_stats');
 SELECT has_function('public', 'system_touch_updated_at', ARRAY[]::name[], 'function system_touch_updated_at exists');
+SELECT function_privs_are('public', 'system_touch_updated_at', ARRAY[]::name[], 'anon', ARRAY[]::name[], 'anon may not execute system_touch_updated_at');
+SELECT function_privs_are('public', 'system_touch_updated_at', ARRAY[]::name[], 'authenticated', ARRAY[]::name[], 'authenticated may not execute system_touch_updated_at');
+SELECT function_privs_are('public', 'system_touch_updated_at', ARRAY[]::name[], 'service_role', ARRAY[]::name[], 'service_role may not execute system_touch_updated_at');
 SELECT has_function('public', 'system_cleanup_old_logs', ARRAY[]::name[], 'function system_cleanup_old_logs exists');
 SELECT is_definer('public', 'system_cleanup_old_logs', ARRAY[]::name[], 'function system_cleanup_old_logs is security definer');
+SELECT function_privs_are('public', 'system_cleanup_old_logs', ARRAY[]::name[], 'anon', ARRAY[]::name[], 'anon may not execute system_cleanup_old_logs');
+SELECT function_privs_are('public', 'system_cleanup_old_logs', ARRAY[]::name[], 'authenticated', ARRAY[]::name[], 'authenticated may not execute system_cleanup_old_logs');
+SELECT function_privs_are('public', 'system_cleanup_old_logs', ARRAY[]::name[], 'service_role', ARRAY['EXECUTE'], 'service_role may execute system_cleanup_old_logs');
 
 SELECT * FROM finish();
 ROLLBACK;

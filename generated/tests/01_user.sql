@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(412);
+SELECT plan(467);
 
 SELECT has_table('public', 'user_profiles', 'table public.user_profiles exists');
 SELECT col_type_is('public', 'user_profiles', 'id', 'uuid', 'user_profiles.id is uuid');
@@ -37,6 +37,9 @@ SELECT policy_cmd_is('public', 'user_profiles', 'user_profiles_owner_update', 'U
 SELECT policy_roles_are('public', 'user_profiles', 'user_profiles_owner_update', ARRAY['authenticated'], 'policy user_profiles_owner_update applies to authenticated');
 SELECT policy_cmd_is('public', 'user_profiles', 'user_profiles_service_role_all', 'ALL', 'policy user_profiles_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_profiles', 'user_profiles_service_role_all', ARRAY['service_role'], 'policy user_profiles_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_profiles', 'anon', ARRAY[]::name[], 'anon holds nothing on user_profiles');
+SELECT table_privs_are('public', 'user_profiles', 'authenticated', ARRAY['SELECT', 'UPDATE'], 'authenticated holds SELECT, UPDATE on user_profiles');
+SELECT table_privs_are('public', 'user_profiles', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_profiles');
 SELECT has_table('public', 'workspaces', 'table public.workspaces exists');
 SELECT col_type_is('public', 'workspaces', 'id', 'uuid', 'workspaces.id is uuid');
 SELECT col_not_null('public', 'workspaces', 'id', 'workspaces.id is NOT NULL');
@@ -66,6 +69,9 @@ SELECT policy_cmd_is('public', 'workspaces', 'workspaces_owner_delete', 'DELETE'
 SELECT policy_roles_are('public', 'workspaces', 'workspaces_owner_delete', ARRAY['authenticated'], 'policy workspaces_owner_delete applies to authenticated');
 SELECT policy_cmd_is('public', 'workspaces', 'workspaces_service_role_all', 'ALL', 'policy workspaces_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'workspaces', 'workspaces_service_role_all', ARRAY['service_role'], 'policy workspaces_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'workspaces', 'anon', ARRAY[]::name[], 'anon holds nothing on workspaces');
+SELECT table_privs_are('public', 'workspaces', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on workspaces');
+SELECT table_privs_are('public', 'workspaces', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on workspaces');
 SELECT has_table('public', 'workspace_members', 'table public.workspace_members exists');
 SELECT col_type_is('public', 'workspace_members', 'id', 'uuid', 'workspace_members.id is uuid');
 SELECT col_not_null('public', 'workspace_members', 'id', 'workspace_members.id is NOT NULL');
@@ -88,13 +94,20 @@ SELECT fk_ok('public', 'workspace_members', ARRAY['workspace_id'], 'public', 'wo
 SELECT fk_ok('public', 'workspace_members', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'workspace_members(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'workspace_members', ARRAY['invited_by'], 'public', 'user_profiles', ARRAY['id'], 'workspace_members(invited_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."workspace_members"'::regclass), true, 'row-level security is enabled on workspace_members');
-SELECT policies_are('public', 'workspace_members', ARRAY['workspace_members_member_select', 'workspace_members_owner_all', 'workspace_members_service_role_all'], 'workspace_members has exactly its declared policies');
-SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_member_select', 'SELECT', 'policy workspace_members_member_select is for SELECT');
-SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_member_select', ARRAY['authenticated'], 'policy workspace_members_member_select applies to authenticated');
-SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_owner_all', 'ALL', 'policy workspace_members_owner_all is for ALL');
-SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_owner_all', ARRAY['authenticated'], 'policy workspace_members_owner_all applies to authenticated');
+SELECT policies_are('public', 'workspace_members', ARRAY['workspace_members_authenticated_select', 'workspace_members_owner_insert', 'workspace_members_owner_update', 'workspace_members_owner_delete', 'workspace_members_service_role_all'], 'workspace_members has exactly its declared policies');
+SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_authenticated_select', 'SELECT', 'policy workspace_members_authenticated_select is for SELECT');
+SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_authenticated_select', ARRAY['authenticated'], 'policy workspace_members_authenticated_select applies to authenticated');
+SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_owner_insert', 'INSERT', 'policy workspace_members_owner_insert is for INSERT');
+SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_owner_insert', ARRAY['authenticated'], 'policy workspace_members_owner_insert applies to authenticated');
+SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_owner_update', 'UPDATE', 'policy workspace_members_owner_update is for UPDATE');
+SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_owner_update', ARRAY['authenticated'], 'policy workspace_members_owner_update applies to authenticated');
+SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_owner_delete', 'DELETE', 'policy workspace_members_owner_delete is for DELETE');
+SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_owner_delete', ARRAY['authenticated'], 'policy workspace_members_owner_delete applies to authenticated');
 SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_service_role_all', 'ALL', 'policy workspace_members_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_service_role_all', ARRAY['service_role'], 'policy workspace_members_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'workspace_members', 'anon', ARRAY[]::name[], 'anon holds nothing on workspace_members');
+SELECT table_privs_are('public', 'workspace_members', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on workspace_members');
+SELECT table_privs_are('public', 'workspace_members', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on workspace_members');
 SELECT has_table('public', 'user_mfa_settings', 'table public.user_mfa_settings exists');
 SELECT col_type_is('public', 'user_mfa_settings', 'user_id', 'uuid', 'user_mfa_settings.user_id is uuid');
 SELECT col_not_null('public', 'user_mfa_settings', 'user_id', 'user_mfa_settings.user_id is NOT NULL');
@@ -122,6 +135,9 @@ SELECT policy_cmd_is('public', 'user_mfa_settings', 'user_mfa_settings_owner_upd
 SELECT policy_roles_are('public', 'user_mfa_settings', 'user_mfa_settings_owner_update', ARRAY['authenticated'], 'policy user_mfa_settings_owner_update applies to authenticated');
 SELECT policy_cmd_is('public', 'user_mfa_settings', 'user_mfa_settings_service_role_all', 'ALL', 'policy user_mfa_settings_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_mfa_settings', 'user_mfa_settings_service_role_all', ARRAY['service_role'], 'policy user_mfa_settings_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_mfa_settings', 'anon', ARRAY[]::name[], 'anon holds nothing on user_mfa_settings');
+SELECT table_privs_are('public', 'user_mfa_settings', 'authenticated', ARRAY['SELECT', 'UPDATE'], 'authenticated holds SELECT, UPDATE on user_mfa_settings');
+SELECT table_privs_are('public', 'user_mfa_settings', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_mfa_settings');
 SELECT has_table('public', 'user_mfa_pending_setup', 'table public.user_mfa_pending_setup exists');
 SELECT col_type_is('public', 'user_mfa_pending_setup', 'id', 'uuid', 'user_mfa_pending_setup.id is uuid');
 SELECT col_not_null('public', 'user_mfa_pending_setup', 'id', 'user_mfa_pending_setup.id is NOT NULL');
@@ -143,6 +159,9 @@ SELECT policy_cmd_is('public', 'user_mfa_pending_setup', 'user_mfa_pending_setup
 SELECT policy_roles_are('public', 'user_mfa_pending_setup', 'user_mfa_pending_setup_owner_all', ARRAY['authenticated'], 'policy user_mfa_pending_setup_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'user_mfa_pending_setup', 'user_mfa_pending_setup_service_role_all', 'ALL', 'policy user_mfa_pending_setup_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_mfa_pending_setup', 'user_mfa_pending_setup_service_role_all', ARRAY['service_role'], 'policy user_mfa_pending_setup_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_mfa_pending_setup', 'anon', ARRAY[]::name[], 'anon holds nothing on user_mfa_pending_setup');
+SELECT table_privs_are('public', 'user_mfa_pending_setup', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on user_mfa_pending_setup');
+SELECT table_privs_are('public', 'user_mfa_pending_setup', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_mfa_pending_setup');
 SELECT has_table('public', 'user_mfa_recovery_codes', 'table public.user_mfa_recovery_codes exists');
 SELECT col_type_is('public', 'user_mfa_recovery_codes', 'id', 'uuid', 'user_mfa_recovery_codes.id is uuid');
 SELECT col_not_null('public', 'user_mfa_recovery_codes', 'id', 'user_mfa_recovery_codes.id is NOT NULL');
@@ -162,6 +181,9 @@ SELECT policy_cmd_is('public', 'user_mfa_recovery_codes', 'user_mfa_recovery_cod
 SELECT policy_roles_are('public', 'user_mfa_recovery_codes', 'user_mfa_recovery_codes_owner_select', ARRAY['authenticated'], 'policy user_mfa_recovery_codes_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'user_mfa_recovery_codes', 'user_mfa_recovery_codes_service_role_all', 'ALL', 'policy user_mfa_recovery_codes_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_mfa_recovery_codes', 'user_mfa_recovery_codes_service_role_all', ARRAY['service_role'], 'policy user_mfa_recovery_codes_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_mfa_recovery_codes', 'anon', ARRAY[]::name[], 'anon holds nothing on user_mfa_recovery_codes');
+SELECT table_privs_are('public', 'user_mfa_recovery_codes', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on user_mfa_recovery_codes');
+SELECT table_privs_are('public', 'user_mfa_recovery_codes', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_mfa_recovery_codes');
 SELECT has_table('public', 'user_onboarding_status', 'table public.user_onboarding_status exists');
 SELECT col_type_is('public', 'user_onboarding_status', 'user_id', 'uuid', 'user_onboarding_status.user_id is uuid');
 SELECT col_not_null('public', 'user_onboarding_status', 'user_id', 'user_onboarding_status.user_id is NOT NULL');
@@ -185,6 +207,9 @@ SELECT policy_cmd_is('public', 'user_onboarding_status', 'user_onboarding_status
 SELECT policy_roles_are('public', 'user_onboarding_status', 'user_onboarding_status_owner_update', ARRAY['authenticated'], 'policy user_onboarding_status_owner_update applies to authenticated');
 SELECT policy_cmd_is('public', 'user_onboarding_status', 'user_onboarding_status_service_role_all', 'ALL', 'policy user_onboarding_status_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_onboarding_status', 'user_onboarding_status_service_role_all', ARRAY['service_role'], 'policy user_onboarding_status_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_onboarding_status', 'anon', ARRAY[]::name[], 'anon holds nothing on user_onboarding_status');
+SELECT table_privs_are('public', 'user_onboarding_status', 'authenticated', ARRAY['SELECT', 'UPDATE'], 'authenticated holds SELECT, UPDATE on user_onboarding_status');
+SELECT table_privs_are('public', 'user_onboarding_status', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_onboarding_status');
 SELECT has_table('public', 'user_onboarding_steps', 'table public.user_onboarding_steps exists');
 SELECT col_type_is('public', 'user_onboarding_steps', 'id', 'uuid', 'user_onboarding_steps.id is uuid');
 SELECT col_not_null('public', 'user_onboarding_steps', 'id', 'user_onboarding_steps.id is NOT NULL');
@@ -212,6 +237,9 @@ SELECT policy_cmd_is('public', 'user_onboarding_steps', 'user_onboarding_steps_o
 SELECT policy_roles_are('public', 'user_onboarding_steps', 'user_onboarding_steps_owner_all', ARRAY['authenticated'], 'policy user_onboarding_steps_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'user_onboarding_steps', 'user_onboarding_steps_service_role_all', 'ALL', 'policy user_onboarding_steps_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_onboarding_steps', 'user_onboarding_steps_service_role_all', ARRAY['service_role'], 'policy user_onboarding_steps_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_onboarding_steps', 'anon', ARRAY[]::name[], 'anon holds nothing on user_onboarding_steps');
+SELECT table_privs_are('public', 'user_onboarding_steps', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on user_onboarding_steps');
+SELECT table_privs_are('public', 'user_onboarding_steps', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_onboarding_steps');
 SELECT has_table('public', 'user_onboarding_surveys', 'table public.user_onboarding_surveys exists');
 SELECT col_type_is('public', 'user_onboarding_surveys', 'id', 'uuid', 'user_onboarding_surveys.id is uuid');
 SELECT col_not_null('public', 'user_onboarding_surveys', 'id', 'user_onboarding_surveys.id is NOT NULL');
@@ -235,6 +263,9 @@ SELECT policy_cmd_is('public', 'user_onboarding_surveys', 'user_onboarding_surve
 SELECT policy_roles_are('public', 'user_onboarding_surveys', 'user_onboarding_surveys_owner_insert', ARRAY['authenticated'], 'policy user_onboarding_surveys_owner_insert applies to authenticated');
 SELECT policy_cmd_is('public', 'user_onboarding_surveys', 'user_onboarding_surveys_service_role_all', 'ALL', 'policy user_onboarding_surveys_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_onboarding_surveys', 'user_onboarding_surveys_service_role_all', ARRAY['service_role'], 'policy user_onboarding_surveys_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_onboarding_surveys', 'anon', ARRAY[]::name[], 'anon holds nothing on user_onboarding_surveys');
+SELECT table_privs_are('public', 'user_onboarding_surveys', 'authenticated', ARRAY['SELECT', 'INSERT'], 'authenticated holds SELECT, INSERT on user_onboarding_surveys');
+SELECT table_privs_are('public', 'user_onboarding_surveys', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_onboarding_surveys');
 SELECT has_table('public', 'user_reminder_states', 'table public.user_reminder_states exists');
 SELECT col_type_is('public', 'user_reminder_states', 'id', 'uuid', 'user_reminder_states.id is uuid');
 SELECT col_not_null('public', 'user_reminder_states', 'id', 'user_reminder_states.id is NOT NULL');
@@ -262,6 +293,9 @@ SELECT policy_cmd_is('public', 'user_reminder_states', 'user_reminder_states_own
 SELECT policy_roles_are('public', 'user_reminder_states', 'user_reminder_states_owner_all', ARRAY['authenticated'], 'policy user_reminder_states_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'user_reminder_states', 'user_reminder_states_service_role_all', 'ALL', 'policy user_reminder_states_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_reminder_states', 'user_reminder_states_service_role_all', ARRAY['service_role'], 'policy user_reminder_states_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_reminder_states', 'anon', ARRAY[]::name[], 'anon holds nothing on user_reminder_states');
+SELECT table_privs_are('public', 'user_reminder_states', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on user_reminder_states');
+SELECT table_privs_are('public', 'user_reminder_states', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_reminder_states');
 SELECT has_table('public', 'user_reminder_logs', 'table public.user_reminder_logs exists');
 SELECT col_type_is('public', 'user_reminder_logs', 'id', 'uuid', 'user_reminder_logs.id is uuid');
 SELECT col_not_null('public', 'user_reminder_logs', 'id', 'user_reminder_logs.id is NOT NULL');
@@ -290,6 +324,9 @@ SELECT policy_cmd_is('public', 'user_reminder_logs', 'user_reminder_logs_owner_i
 SELECT policy_roles_are('public', 'user_reminder_logs', 'user_reminder_logs_owner_insert', ARRAY['authenticated'], 'policy user_reminder_logs_owner_insert applies to authenticated');
 SELECT policy_cmd_is('public', 'user_reminder_logs', 'user_reminder_logs_service_role_all', 'ALL', 'policy user_reminder_logs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_reminder_logs', 'user_reminder_logs_service_role_all', ARRAY['service_role'], 'policy user_reminder_logs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_reminder_logs', 'anon', ARRAY[]::name[], 'anon holds nothing on user_reminder_logs');
+SELECT table_privs_are('public', 'user_reminder_logs', 'authenticated', ARRAY['SELECT', 'INSERT'], 'authenticated holds SELECT, INSERT on user_reminder_logs');
+SELECT table_privs_are('public', 'user_reminder_logs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_reminder_logs');
 SELECT has_table('public', 'user_email_preferences', 'table public.user_email_preferences exists');
 SELECT col_type_is('public', 'user_email_preferences', 'user_id', 'uuid', 'user_email_preferences.user_id is uuid');
 SELECT col_not_null('public', 'user_email_preferences', 'user_id', 'user_email_preferences.user_id is NOT NULL');
@@ -317,6 +354,9 @@ SELECT policy_cmd_is('public', 'user_email_preferences', 'user_email_preferences
 SELECT policy_roles_are('public', 'user_email_preferences', 'user_email_preferences_owner_update', ARRAY['authenticated'], 'policy user_email_preferences_owner_update applies to authenticated');
 SELECT policy_cmd_is('public', 'user_email_preferences', 'user_email_preferences_service_role_all', 'ALL', 'policy user_email_preferences_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_email_preferences', 'user_email_preferences_service_role_all', ARRAY['service_role'], 'policy user_email_preferences_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_email_preferences', 'anon', ARRAY[]::name[], 'anon holds nothing on user_email_preferences');
+SELECT table_privs_are('public', 'user_email_preferences', 'authenticated', ARRAY['SELECT', 'UPDATE'], 'authenticated holds SELECT, UPDATE on user_email_preferences');
+SELECT table_privs_are('public', 'user_email_preferences', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_email_preferences');
 SELECT has_table('public', 'user_notification_preferences', 'table public.user_notification_preferences exists');
 SELECT col_type_is('public', 'user_notification_preferences', 'id', 'uuid', 'user_notification_preferences.id is uuid');
 SELECT col_not_null('public', 'user_notification_preferences', 'id', 'user_notification_preferences.id is NOT NULL');
@@ -342,6 +382,9 @@ SELECT policy_cmd_is('public', 'user_notification_preferences', 'user_notificati
 SELECT policy_roles_are('public', 'user_notification_preferences', 'user_notification_preferences_owner_all', ARRAY['authenticated'], 'policy user_notification_preferences_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'user_notification_preferences', 'user_notification_preferences_service_role_all', 'ALL', 'policy user_notification_preferences_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_notification_preferences', 'user_notification_preferences_service_role_all', ARRAY['service_role'], 'policy user_notification_preferences_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_notification_preferences', 'anon', ARRAY[]::name[], 'anon holds nothing on user_notification_preferences');
+SELECT table_privs_are('public', 'user_notification_preferences', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on user_notification_preferences');
+SELECT table_privs_are('public', 'user_notification_preferences', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_notification_preferences');
 SELECT has_table('public', 'user_devices', 'table public.user_devices exists');
 SELECT col_type_is('public', 'user_devices', 'id', 'uuid', 'user_devices.id is uuid');
 SELECT col_not_null('public', 'user_devices', 'id', 'user_devices.id is NOT NULL');
@@ -369,6 +412,9 @@ SELECT policy_cmd_is('public', 'user_devices', 'user_devices_owner_all', 'ALL', 
 SELECT policy_roles_are('public', 'user_devices', 'user_devices_owner_all', ARRAY['authenticated'], 'policy user_devices_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'user_devices', 'user_devices_service_role_all', 'ALL', 'policy user_devices_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_devices', 'user_devices_service_role_all', ARRAY['service_role'], 'policy user_devices_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_devices', 'anon', ARRAY[]::name[], 'anon holds nothing on user_devices');
+SELECT table_privs_are('public', 'user_devices', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on user_devices');
+SELECT table_privs_are('public', 'user_devices', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_devices');
 SELECT has_table('public', 'user_activity_logs', 'table public.user_activity_logs exists');
 SELECT col_type_is('public', 'user_activity_logs', 'id', 'bigint', 'user_activity_logs.id is bigint');
 SELECT col_not_null('public', 'user_activity_logs', 'id', 'user_activity_logs.id is NOT NULL');
@@ -397,6 +443,9 @@ SELECT policy_cmd_is('public', 'user_activity_logs', 'user_activity_logs_owner_s
 SELECT policy_roles_are('public', 'user_activity_logs', 'user_activity_logs_owner_select', ARRAY['authenticated'], 'policy user_activity_logs_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'user_activity_logs', 'user_activity_logs_service_role_all', 'ALL', 'policy user_activity_logs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_activity_logs', 'user_activity_logs_service_role_all', ARRAY['service_role'], 'policy user_activity_logs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_activity_logs', 'anon', ARRAY[]::name[], 'anon holds nothing on user_activity_logs');
+SELECT table_privs_are('public', 'user_activity_logs', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on user_activity_logs');
+SELECT table_privs_are('public', 'user_activity_logs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_activity_logs');
 SELECT has_table('public', 'user_dashboard_settings', 'table public.user_dashboard_settings exists');
 SELECT col_type_is('public', 'user_dashboard_settings', 'user_id', 'uuid', 'user_dashboard_settings.user_id is uuid');
 SELECT col_not_null('public', 'user_dashboard_settings', 'user_id', 'user_dashboard_settings.user_id is NOT NULL');
@@ -418,8 +467,14 @@ SELECT policy_cmd_is('public', 'user_dashboard_settings', 'user_dashboard_settin
 SELECT policy_roles_are('public', 'user_dashboard_settings', 'user_dashboard_settings_owner_all', ARRAY['authenticated'], 'policy user_dashboard_settings_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'user_dashboard_settings', 'user_dashboard_settings_service_role_all', 'ALL', 'policy user_dashboard_settings_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'user_dashboard_settings', 'user_dashboard_settings_service_role_all', ARRAY['service_role'], 'policy user_dashboard_settings_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'user_dashboard_settings', 'anon', ARRAY[]::name[], 'anon holds nothing on user_dashboard_settings');
+SELECT table_privs_are('public', 'user_dashboard_settings', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on user_dashboard_settings');
+SELECT table_privs_are('public', 'user_dashboard_settings', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_dashboard_settings');
 SELECT has_function('public', 'user_is_workspace_member', ARRAY['uuid'], 'function user_is_workspace_member exists');
 SELECT is_definer('public', 'user_is_workspace_member', ARRAY['uuid'], 'function user_is_workspace_member is security definer');
+SELECT function_privs_are('public', 'user_is_workspace_member', ARRAY['uuid'], 'anon', ARRAY[]::name[], 'anon may not execute user_is_workspace_member');
+SELECT function_privs_are('public', 'user_is_workspace_member', ARRAY['uuid'], 'authenticated', ARRAY['EXECUTE'], 'authenticated may execute user_is_workspace_member');
+SELECT function_privs_are('public', 'user_is_workspace_member', ARRAY['uuid'], 'service_role', ARRAY['EXECUTE'], 'service_role may execute user_is_workspace_member');
 
 SELECT * FROM finish();
 ROLLBACK;

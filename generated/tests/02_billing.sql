@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(125);
+SELECT plan(137);
 
 SELECT has_table('public', 'billing_stripe_customers', 'table public.billing_stripe_customers exists');
 SELECT col_type_is('public', 'billing_stripe_customers', 'id', 'uuid', 'billing_stripe_customers.id is uuid');
@@ -35,6 +35,9 @@ SELECT policy_cmd_is('public', 'billing_stripe_customers', 'billing_stripe_custo
 SELECT policy_roles_are('public', 'billing_stripe_customers', 'billing_stripe_customers_owner_select', ARRAY['authenticated'], 'policy billing_stripe_customers_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'billing_stripe_customers', 'billing_stripe_customers_service_role_all', 'ALL', 'policy billing_stripe_customers_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'billing_stripe_customers', 'billing_stripe_customers_service_role_all', ARRAY['service_role'], 'policy billing_stripe_customers_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'billing_stripe_customers', 'anon', ARRAY[]::name[], 'anon holds nothing on billing_stripe_customers');
+SELECT table_privs_are('public', 'billing_stripe_customers', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on billing_stripe_customers');
+SELECT table_privs_are('public', 'billing_stripe_customers', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on billing_stripe_customers');
 SELECT has_table('public', 'billing_stripe_products', 'table public.billing_stripe_products exists');
 SELECT col_type_is('public', 'billing_stripe_products', 'id', 'uuid', 'billing_stripe_products.id is uuid');
 SELECT col_not_null('public', 'billing_stripe_products', 'id', 'billing_stripe_products.id is NOT NULL');
@@ -67,6 +70,9 @@ SELECT policy_cmd_is('public', 'billing_stripe_products', 'billing_stripe_produc
 SELECT policy_roles_are('public', 'billing_stripe_products', 'billing_stripe_products_public_select', ARRAY['anon', 'authenticated'], 'policy billing_stripe_products_public_select applies to anon, authenticated');
 SELECT policy_cmd_is('public', 'billing_stripe_products', 'billing_stripe_products_service_role_all', 'ALL', 'policy billing_stripe_products_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'billing_stripe_products', 'billing_stripe_products_service_role_all', ARRAY['service_role'], 'policy billing_stripe_products_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'billing_stripe_products', 'anon', ARRAY['SELECT'], 'anon holds SELECT on billing_stripe_products');
+SELECT table_privs_are('public', 'billing_stripe_products', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on billing_stripe_products');
+SELECT table_privs_are('public', 'billing_stripe_products', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on billing_stripe_products');
 SELECT has_table('public', 'billing_subscription_events', 'table public.billing_subscription_events exists');
 SELECT col_type_is('public', 'billing_subscription_events', 'id', 'uuid', 'billing_subscription_events.id is uuid');
 SELECT col_not_null('public', 'billing_subscription_events', 'id', 'billing_subscription_events.id is NOT NULL');
@@ -102,6 +108,9 @@ SELECT policy_cmd_is('public', 'billing_subscription_events', 'billing_subscript
 SELECT policy_roles_are('public', 'billing_subscription_events', 'billing_subscription_events_owner_select', ARRAY['authenticated'], 'policy billing_subscription_events_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'billing_subscription_events', 'billing_subscription_events_service_role_all', 'ALL', 'policy billing_subscription_events_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'billing_subscription_events', 'billing_subscription_events_service_role_all', ARRAY['service_role'], 'policy billing_subscription_events_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'billing_subscription_events', 'anon', ARRAY[]::name[], 'anon holds nothing on billing_subscription_events');
+SELECT table_privs_are('public', 'billing_subscription_events', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on billing_subscription_events');
+SELECT table_privs_are('public', 'billing_subscription_events', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on billing_subscription_events');
 SELECT has_table('public', 'billing_subscription_notifications', 'table public.billing_subscription_notifications exists');
 SELECT col_type_is('public', 'billing_subscription_notifications', 'id', 'uuid', 'billing_subscription_notifications.id is uuid');
 SELECT col_not_null('public', 'billing_subscription_notifications', 'id', 'billing_subscription_notifications.id is NOT NULL');
@@ -133,6 +142,9 @@ SELECT policy_cmd_is('public', 'billing_subscription_notifications', 'billing_su
 SELECT policy_roles_are('public', 'billing_subscription_notifications', 'billing_subscription_notifications_owner_update', ARRAY['authenticated'], 'policy billing_subscription_notifications_owner_update applies to authenticated');
 SELECT policy_cmd_is('public', 'billing_subscription_notifications', 'billing_subscription_notifications_service_role_all', 'ALL', 'policy billing_subscription_notifications_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'billing_subscription_notifications', 'billing_subscription_notifications_service_role_all', ARRAY['service_role'], 'policy billing_subscription_notifications_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'billing_subscription_notifications', 'anon', ARRAY[]::name[], 'anon holds nothing on billing_subscription_notifications');
+SELECT table_privs_are('public', 'billing_subscription_notifications', 'authenticated', ARRAY['SELECT', 'UPDATE'], 'authenticated holds SELECT, UPDATE on billing_subscription_notifications');
+SELECT table_privs_are('public', 'billing_subscription_notifications', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on billing_subscription_notifications');
 
 SELECT * FROM finish();
 ROLLBACK;

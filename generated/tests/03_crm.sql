@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(119);
+SELECT plan(135);
 
 SELECT has_table('public', 'crm_leads', 'table public.crm_leads exists');
 SELECT col_type_is('public', 'crm_leads', 'id', 'uuid', 'crm_leads.id is uuid');
@@ -41,13 +41,20 @@ SELECT col_is_pk('public', 'crm_leads', ARRAY['id'], 'crm_leads has primary key 
 SELECT fk_ok('public', 'crm_leads', ARRAY['owner_id'], 'public', 'user_profiles', ARRAY['id'], 'crm_leads(owner_id) references user_profiles(id)');
 SELECT fk_ok('public', 'crm_leads', ARRAY['workspace_id'], 'public', 'workspaces', ARRAY['id'], 'crm_leads(workspace_id) references workspaces(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_leads"'::regclass), true, 'row-level security is enabled on crm_leads');
-SELECT policies_are('public', 'crm_leads', ARRAY['crm_leads_owner_all', 'crm_leads_workspace_member_select', 'crm_leads_service_role_all'], 'crm_leads has exactly its declared policies');
-SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_owner_all', 'ALL', 'policy crm_leads_owner_all is for ALL');
-SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_owner_all', ARRAY['authenticated'], 'policy crm_leads_owner_all applies to authenticated');
-SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_workspace_member_select', 'SELECT', 'policy crm_leads_workspace_member_select is for SELECT');
-SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_workspace_member_select', ARRAY['authenticated'], 'policy crm_leads_workspace_member_select applies to authenticated');
+SELECT policies_are('public', 'crm_leads', ARRAY['crm_leads_owner_insert', 'crm_leads_owner_update', 'crm_leads_owner_delete', 'crm_leads_authenticated_select', 'crm_leads_service_role_all'], 'crm_leads has exactly its declared policies');
+SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_owner_insert', 'INSERT', 'policy crm_leads_owner_insert is for INSERT');
+SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_owner_insert', ARRAY['authenticated'], 'policy crm_leads_owner_insert applies to authenticated');
+SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_owner_update', 'UPDATE', 'policy crm_leads_owner_update is for UPDATE');
+SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_owner_update', ARRAY['authenticated'], 'policy crm_leads_owner_update applies to authenticated');
+SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_owner_delete', 'DELETE', 'policy crm_leads_owner_delete is for DELETE');
+SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_owner_delete', ARRAY['authenticated'], 'policy crm_leads_owner_delete applies to authenticated');
+SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_authenticated_select', 'SELECT', 'policy crm_leads_authenticated_select is for SELECT');
+SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_authenticated_select', ARRAY['authenticated'], 'policy crm_leads_authenticated_select applies to authenticated');
 SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_service_role_all', 'ALL', 'policy crm_leads_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_service_role_all', ARRAY['service_role'], 'policy crm_leads_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'crm_leads', 'anon', ARRAY[]::name[], 'anon holds nothing on crm_leads');
+SELECT table_privs_are('public', 'crm_leads', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on crm_leads');
+SELECT table_privs_are('public', 'crm_leads', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on crm_leads');
 SELECT has_table('public', 'crm_contacts', 'table public.crm_contacts exists');
 SELECT col_type_is('public', 'crm_contacts', 'id', 'uuid', 'crm_contacts.id is uuid');
 SELECT col_not_null('public', 'crm_contacts', 'id', 'crm_contacts.id is NOT NULL');
@@ -79,6 +86,9 @@ SELECT policy_cmd_is('public', 'crm_contacts', 'crm_contacts_owner_all', 'ALL', 
 SELECT policy_roles_are('public', 'crm_contacts', 'crm_contacts_owner_all', ARRAY['authenticated'], 'policy crm_contacts_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'crm_contacts', 'crm_contacts_service_role_all', 'ALL', 'policy crm_contacts_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'crm_contacts', 'crm_contacts_service_role_all', ARRAY['service_role'], 'policy crm_contacts_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'crm_contacts', 'anon', ARRAY[]::name[], 'anon holds nothing on crm_contacts');
+SELECT table_privs_are('public', 'crm_contacts', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on crm_contacts');
+SELECT table_privs_are('public', 'crm_contacts', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on crm_contacts');
 SELECT has_table('public', 'crm_lead_contacts', 'table public.crm_lead_contacts exists');
 SELECT col_type_is('public', 'crm_lead_contacts', 'lead_id', 'uuid', 'crm_lead_contacts.lead_id is uuid');
 SELECT col_not_null('public', 'crm_lead_contacts', 'lead_id', 'crm_lead_contacts.lead_id is NOT NULL');
@@ -97,6 +107,9 @@ SELECT policy_cmd_is('public', 'crm_lead_contacts', 'crm_lead_contacts_owner_all
 SELECT policy_roles_are('public', 'crm_lead_contacts', 'crm_lead_contacts_owner_all', ARRAY['authenticated'], 'policy crm_lead_contacts_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'crm_lead_contacts', 'crm_lead_contacts_service_role_all', 'ALL', 'policy crm_lead_contacts_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'crm_lead_contacts', 'crm_lead_contacts_service_role_all', ARRAY['service_role'], 'policy crm_lead_contacts_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'crm_lead_contacts', 'anon', ARRAY[]::name[], 'anon holds nothing on crm_lead_contacts');
+SELECT table_privs_are('public', 'crm_lead_contacts', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on crm_lead_contacts');
+SELECT table_privs_are('public', 'crm_lead_contacts', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on crm_lead_contacts');
 SELECT has_table('public', 'crm_lead_notes', 'table public.crm_lead_notes exists');
 SELECT col_type_is('public', 'crm_lead_notes', 'id', 'uuid', 'crm_lead_notes.id is uuid');
 SELECT col_not_null('public', 'crm_lead_notes', 'id', 'crm_lead_notes.id is NOT NULL');
@@ -127,6 +140,9 @@ SELECT policy_cmd_is('public', 'crm_lead_notes', 'crm_lead_notes_author_delete',
 SELECT policy_roles_are('public', 'crm_lead_notes', 'crm_lead_notes_author_delete', ARRAY['authenticated'], 'policy crm_lead_notes_author_delete applies to authenticated');
 SELECT policy_cmd_is('public', 'crm_lead_notes', 'crm_lead_notes_service_role_all', 'ALL', 'policy crm_lead_notes_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'crm_lead_notes', 'crm_lead_notes_service_role_all', ARRAY['service_role'], 'policy crm_lead_notes_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'crm_lead_notes', 'anon', ARRAY[]::name[], 'anon holds nothing on crm_lead_notes');
+SELECT table_privs_are('public', 'crm_lead_notes', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on crm_lead_notes');
+SELECT table_privs_are('public', 'crm_lead_notes', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on crm_lead_notes');
 
 SELECT * FROM finish();
 ROLLBACK;

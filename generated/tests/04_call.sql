@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(96);
+SELECT plan(105);
 
 SELECT has_table('public', 'call_logs', 'table public.call_logs exists');
 SELECT col_type_is('public', 'call_logs', 'id', 'uuid', 'call_logs.id is uuid');
@@ -48,6 +48,9 @@ SELECT policy_cmd_is('public', 'call_logs', 'call_logs_owner_insert', 'INSERT', 
 SELECT policy_roles_are('public', 'call_logs', 'call_logs_owner_insert', ARRAY['authenticated'], 'policy call_logs_owner_insert applies to authenticated');
 SELECT policy_cmd_is('public', 'call_logs', 'call_logs_service_role_all', 'ALL', 'policy call_logs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'call_logs', 'call_logs_service_role_all', ARRAY['service_role'], 'policy call_logs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'call_logs', 'anon', ARRAY[]::name[], 'anon holds nothing on call_logs');
+SELECT table_privs_are('public', 'call_logs', 'authenticated', ARRAY['SELECT', 'INSERT'], 'authenticated holds SELECT, INSERT on call_logs');
+SELECT table_privs_are('public', 'call_logs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on call_logs');
 SELECT has_table('public', 'call_transcripts', 'table public.call_transcripts exists');
 SELECT col_type_is('public', 'call_transcripts', 'id', 'uuid', 'call_transcripts.id is uuid');
 SELECT col_not_null('public', 'call_transcripts', 'id', 'call_transcripts.id is NOT NULL');
@@ -77,6 +80,9 @@ SELECT policy_cmd_is('public', 'call_transcripts', 'call_transcripts_owner_selec
 SELECT policy_roles_are('public', 'call_transcripts', 'call_transcripts_owner_select', ARRAY['authenticated'], 'policy call_transcripts_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'call_transcripts', 'call_transcripts_service_role_all', 'ALL', 'policy call_transcripts_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'call_transcripts', 'call_transcripts_service_role_all', ARRAY['service_role'], 'policy call_transcripts_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'call_transcripts', 'anon', ARRAY[]::name[], 'anon holds nothing on call_transcripts');
+SELECT table_privs_are('public', 'call_transcripts', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on call_transcripts');
+SELECT table_privs_are('public', 'call_transcripts', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on call_transcripts');
 SELECT has_table('public', 'call_transcript_segments', 'table public.call_transcript_segments exists');
 SELECT col_type_is('public', 'call_transcript_segments', 'id', 'uuid', 'call_transcript_segments.id is uuid');
 SELECT col_not_null('public', 'call_transcript_segments', 'id', 'call_transcript_segments.id is NOT NULL');
@@ -104,6 +110,9 @@ SELECT policy_cmd_is('public', 'call_transcript_segments', 'call_transcript_segm
 SELECT policy_roles_are('public', 'call_transcript_segments', 'call_transcript_segments_owner_select', ARRAY['authenticated'], 'policy call_transcript_segments_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'call_transcript_segments', 'call_transcript_segments_service_role_all', 'ALL', 'policy call_transcript_segments_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'call_transcript_segments', 'call_transcript_segments_service_role_all', ARRAY['service_role'], 'policy call_transcript_segments_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'call_transcript_segments', 'anon', ARRAY[]::name[], 'anon holds nothing on call_transcript_segments');
+SELECT table_privs_are('public', 'call_transcript_segments', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on call_transcript_segments');
+SELECT table_privs_are('public', 'call_transcript_segments', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on call_transcript_segments');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(107);
+SELECT plan(116);
 
 SELECT has_table('public', 'comms_messages', 'table public.comms_messages exists');
 SELECT col_type_is('public', 'comms_messages', 'id', 'uuid', 'comms_messages.id is uuid');
@@ -48,6 +48,9 @@ SELECT policy_cmd_is('public', 'comms_messages', 'comms_messages_owner_insert', 
 SELECT policy_roles_are('public', 'comms_messages', 'comms_messages_owner_insert', ARRAY['authenticated'], 'policy comms_messages_owner_insert applies to authenticated');
 SELECT policy_cmd_is('public', 'comms_messages', 'comms_messages_service_role_all', 'ALL', 'policy comms_messages_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'comms_messages', 'comms_messages_service_role_all', ARRAY['service_role'], 'policy comms_messages_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'comms_messages', 'anon', ARRAY[]::name[], 'anon holds nothing on comms_messages');
+SELECT table_privs_are('public', 'comms_messages', 'authenticated', ARRAY['SELECT', 'INSERT'], 'authenticated holds SELECT, INSERT on comms_messages');
+SELECT table_privs_are('public', 'comms_messages', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on comms_messages');
 SELECT has_table('public', 'comms_scheduled_messages', 'table public.comms_scheduled_messages exists');
 SELECT col_type_is('public', 'comms_scheduled_messages', 'id', 'uuid', 'comms_scheduled_messages.id is uuid');
 SELECT col_not_null('public', 'comms_scheduled_messages', 'id', 'comms_scheduled_messages.id is NOT NULL');
@@ -85,6 +88,9 @@ SELECT policy_cmd_is('public', 'comms_scheduled_messages', 'comms_scheduled_mess
 SELECT policy_roles_are('public', 'comms_scheduled_messages', 'comms_scheduled_messages_owner_all', ARRAY['authenticated'], 'policy comms_scheduled_messages_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'comms_scheduled_messages', 'comms_scheduled_messages_service_role_all', 'ALL', 'policy comms_scheduled_messages_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'comms_scheduled_messages', 'comms_scheduled_messages_service_role_all', ARRAY['service_role'], 'policy comms_scheduled_messages_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'comms_scheduled_messages', 'anon', ARRAY[]::name[], 'anon holds nothing on comms_scheduled_messages');
+SELECT table_privs_are('public', 'comms_scheduled_messages', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on comms_scheduled_messages');
+SELECT table_privs_are('public', 'comms_scheduled_messages', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on comms_scheduled_messages');
 SELECT has_table('public', 'comms_email_logs', 'table public.comms_email_logs exists');
 SELECT col_type_is('public', 'comms_email_logs', 'id', 'uuid', 'comms_email_logs.id is uuid');
 SELECT col_not_null('public', 'comms_email_logs', 'id', 'comms_email_logs.id is NOT NULL');
@@ -115,6 +121,9 @@ SELECT policy_cmd_is('public', 'comms_email_logs', 'comms_email_logs_owner_selec
 SELECT policy_roles_are('public', 'comms_email_logs', 'comms_email_logs_owner_select', ARRAY['authenticated'], 'policy comms_email_logs_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'comms_email_logs', 'comms_email_logs_service_role_all', 'ALL', 'policy comms_email_logs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'comms_email_logs', 'comms_email_logs_service_role_all', ARRAY['service_role'], 'policy comms_email_logs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'comms_email_logs', 'anon', ARRAY[]::name[], 'anon holds nothing on comms_email_logs');
+SELECT table_privs_are('public', 'comms_email_logs', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on comms_email_logs');
+SELECT table_privs_are('public', 'comms_email_logs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on comms_email_logs');
 
 SELECT * FROM finish();
 ROLLBACK;

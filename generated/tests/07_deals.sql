@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(69);
+SELECT plan(82);
 
 SELECT has_table('public', 'deals', 'table public.deals exists');
 SELECT col_type_is('public', 'deals', 'id', 'uuid', 'deals.id is uuid');
@@ -41,13 +41,20 @@ SELECT fk_ok('public', 'deals', ARRAY['workspace_id'], 'public', 'workspaces', A
 SELECT fk_ok('public', 'deals', ARRAY['lead_id'], 'public', 'crm_leads', ARRAY['id'], 'deals(lead_id) references crm_leads(id)');
 SELECT fk_ok('public', 'deals', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 'deals(property_id) references re_properties(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."deals"'::regclass), true, 'row-level security is enabled on deals');
-SELECT policies_are('public', 'deals', ARRAY['deals_owner_all', 'deals_workspace_member_select', 'deals_service_role_all'], 'deals has exactly its declared policies');
-SELECT policy_cmd_is('public', 'deals', 'deals_owner_all', 'ALL', 'policy deals_owner_all is for ALL');
-SELECT policy_roles_are('public', 'deals', 'deals_owner_all', ARRAY['authenticated'], 'policy deals_owner_all applies to authenticated');
-SELECT policy_cmd_is('public', 'deals', 'deals_workspace_member_select', 'SELECT', 'policy deals_workspace_member_select is for SELECT');
-SELECT policy_roles_are('public', 'deals', 'deals_workspace_member_select', ARRAY['authenticated'], 'policy deals_workspace_member_select applies to authenticated');
+SELECT policies_are('public', 'deals', ARRAY['deals_owner_insert', 'deals_owner_update', 'deals_owner_delete', 'deals_authenticated_select', 'deals_service_role_all'], 'deals has exactly its declared policies');
+SELECT policy_cmd_is('public', 'deals', 'deals_owner_insert', 'INSERT', 'policy deals_owner_insert is for INSERT');
+SELECT policy_roles_are('public', 'deals', 'deals_owner_insert', ARRAY['authenticated'], 'policy deals_owner_insert applies to authenticated');
+SELECT policy_cmd_is('public', 'deals', 'deals_owner_update', 'UPDATE', 'policy deals_owner_update is for UPDATE');
+SELECT policy_roles_are('public', 'deals', 'deals_owner_update', ARRAY['authenticated'], 'policy deals_owner_update applies to authenticated');
+SELECT policy_cmd_is('public', 'deals', 'deals_owner_delete', 'DELETE', 'policy deals_owner_delete is for DELETE');
+SELECT policy_roles_are('public', 'deals', 'deals_owner_delete', ARRAY['authenticated'], 'policy deals_owner_delete applies to authenticated');
+SELECT policy_cmd_is('public', 'deals', 'deals_authenticated_select', 'SELECT', 'policy deals_authenticated_select is for SELECT');
+SELECT policy_roles_are('public', 'deals', 'deals_authenticated_select', ARRAY['authenticated'], 'policy deals_authenticated_select applies to authenticated');
 SELECT policy_cmd_is('public', 'deals', 'deals_service_role_all', 'ALL', 'policy deals_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'deals', 'deals_service_role_all', ARRAY['service_role'], 'policy deals_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'deals', 'anon', ARRAY[]::name[], 'anon holds nothing on deals');
+SELECT table_privs_are('public', 'deals', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on deals');
+SELECT table_privs_are('public', 'deals', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on deals');
 SELECT has_table('public', 'deal_events', 'table public.deal_events exists');
 SELECT col_type_is('public', 'deal_events', 'id', 'uuid', 'deal_events.id is uuid');
 SELECT col_not_null('public', 'deal_events', 'id', 'deal_events.id is NOT NULL');
@@ -76,7 +83,13 @@ SELECT policy_cmd_is('public', 'deal_events', 'deal_events_deal_owner_insert', '
 SELECT policy_roles_are('public', 'deal_events', 'deal_events_deal_owner_insert', ARRAY['authenticated'], 'policy deal_events_deal_owner_insert applies to authenticated');
 SELECT policy_cmd_is('public', 'deal_events', 'deal_events_service_role_all', 'ALL', 'policy deal_events_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'deal_events', 'deal_events_service_role_all', ARRAY['service_role'], 'policy deal_events_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'deal_events', 'anon', ARRAY[]::name[], 'anon holds nothing on deal_events');
+SELECT table_privs_are('public', 'deal_events', 'authenticated', ARRAY['SELECT', 'INSERT'], 'authenticated holds SELECT, INSERT on deal_events');
+SELECT table_privs_are('public', 'deal_events', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on deal_events');
 SELECT has_function('public', 'deals_record_stage_change', ARRAY[]::name[], 'function deals_record_stage_change exists');
+SELECT function_privs_are('public', 'deals_record_stage_change', ARRAY[]::name[], 'anon', ARRAY[]::name[], 'anon may not execute deals_record_stage_change');
+SELECT function_privs_are('public', 'deals_record_stage_change', ARRAY[]::name[], 'authenticated', ARRAY[]::name[], 'authenticated may not execute deals_record_stage_change');
+SELECT function_privs_are('public', 'deals_record_stage_change', ARRAY[]::name[], 'service_role', ARRAY[]::name[], 'service_role may not execute deals_record_stage_change');
 
 SELECT * FROM finish();
 ROLLBACK;

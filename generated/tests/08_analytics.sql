@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(59);
+SELECT plan(71);
 
 SELECT has_table('public', 'analytics_feature_usage_stats', 'table public.analytics_feature_usage_stats exists');
 SELECT col_type_is('public', 'analytics_feature_usage_stats', 'id', 'uuid', 'analytics_feature_usage_stats.id is uuid');
@@ -34,6 +34,9 @@ SELECT policy_cmd_is('public', 'analytics_feature_usage_stats', 'analytics_featu
 SELECT policy_roles_are('public', 'analytics_feature_usage_stats', 'analytics_feature_usage_stats_owner_select', ARRAY['authenticated'], 'policy analytics_feature_usage_stats_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'analytics_feature_usage_stats', 'analytics_feature_usage_stats_service_role_all', 'ALL', 'policy analytics_feature_usage_stats_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'analytics_feature_usage_stats', 'analytics_feature_usage_stats_service_role_all', ARRAY['service_role'], 'policy analytics_feature_usage_stats_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'analytics_feature_usage_stats', 'anon', ARRAY[]::name[], 'anon holds nothing on analytics_feature_usage_stats');
+SELECT table_privs_are('public', 'analytics_feature_usage_stats', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on analytics_feature_usage_stats');
+SELECT table_privs_are('public', 'analytics_feature_usage_stats', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on analytics_feature_usage_stats');
 SELECT has_table('public', 'analytics_daily_metrics', 'table public.analytics_daily_metrics exists');
 SELECT col_type_is('public', 'analytics_daily_metrics', 'id', 'uuid', 'analytics_daily_metrics.id is uuid');
 SELECT col_not_null('public', 'analytics_daily_metrics', 'id', 'analytics_daily_metrics.id is NOT NULL');
@@ -63,10 +66,19 @@ SELECT policy_cmd_is('public', 'analytics_daily_metrics', 'analytics_daily_metri
 SELECT policy_roles_are('public', 'analytics_daily_metrics', 'analytics_daily_metrics_member_select', ARRAY['authenticated'], 'policy analytics_daily_metrics_member_select applies to authenticated');
 SELECT policy_cmd_is('public', 'analytics_daily_metrics', 'analytics_daily_metrics_service_role_all', 'ALL', 'policy analytics_daily_metrics_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'analytics_daily_metrics', 'analytics_daily_metrics_service_role_all', ARRAY['service_role'], 'policy analytics_daily_metrics_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'analytics_daily_metrics', 'anon', ARRAY[]::name[], 'anon holds nothing on analytics_daily_metrics');
+SELECT table_privs_are('public', 'analytics_daily_metrics', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on analytics_daily_metrics');
+SELECT table_privs_are('public', 'analytics_daily_metrics', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on analytics_daily_metrics');
 SELECT has_view('public', 'analytics_pipeline_summary', 'view analytics_pipeline_summary exists');
 SELECT is((SELECT coalesce('security_invoker=true' = ANY(reloptions), false) FROM pg_catalog.pg_class WHERE oid = '"public"."analytics_pipeline_summary"'::regclass), true, 'view analytics_pipeline_summary is security_invoker');
+SELECT table_privs_are('public', 'analytics_pipeline_summary', 'anon', ARRAY[]::name[], 'anon holds nothing on analytics_pipeline_summary');
+SELECT table_privs_are('public', 'analytics_pipeline_summary', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on analytics_pipeline_summary');
+SELECT table_privs_are('public', 'analytics_pipeline_summary', 'service_role', ARRAY['SELECT'], 'service_role holds SELECT on analytics_pipeline_summary');
 SELECT has_view('public', 'analytics_lead_funnel', 'view analytics_lead_funnel exists');
 SELECT is((SELECT coalesce('security_invoker=true' = ANY(reloptions), false) FROM pg_catalog.pg_class WHERE oid = '"public"."analytics_lead_funnel"'::regclass), true, 'view analytics_lead_funnel is security_invoker');
+SELECT table_privs_are('public', 'analytics_lead_funnel', 'anon', ARRAY[]::name[], 'anon holds nothing on analytics_lead_funnel');
+SELECT table_privs_are('public', 'analytics_lead_funnel', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on analytics_lead_funnel');
+SELECT table_privs_are('public', 'analytics_lead_funnel', 'service_role', ARRAY['SELECT'], 'service_role holds SELECT on analytics_lead_funnel');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(71);
+SELECT plan(77);
 
 SELECT has_table('public', 'assistant_sessions', 'table public.assistant_sessions exists');
 SELECT col_type_is('public', 'assistant_sessions', 'id', 'uuid', 'assistant_sessions.id is uuid');
@@ -38,6 +38,9 @@ SELECT policy_cmd_is('public', 'assistant_sessions', 'assistant_sessions_owner_a
 SELECT policy_roles_are('public', 'assistant_sessions', 'assistant_sessions_owner_all', ARRAY['authenticated'], 'policy assistant_sessions_owner_all applies to authenticated');
 SELECT policy_cmd_is('public', 'assistant_sessions', 'assistant_sessions_service_role_all', 'ALL', 'policy assistant_sessions_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'assistant_sessions', 'assistant_sessions_service_role_all', ARRAY['service_role'], 'policy assistant_sessions_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'assistant_sessions', 'anon', ARRAY[]::name[], 'anon holds nothing on assistant_sessions');
+SELECT table_privs_are('public', 'assistant_sessions', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on assistant_sessions');
+SELECT table_privs_are('public', 'assistant_sessions', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on assistant_sessions');
 SELECT has_table('public', 'assistant_jobs', 'table public.assistant_jobs exists');
 SELECT col_type_is('public', 'assistant_jobs', 'id', 'uuid', 'assistant_jobs.id is uuid');
 SELECT col_not_null('public', 'assistant_jobs', 'id', 'assistant_jobs.id is NOT NULL');
@@ -79,6 +82,9 @@ SELECT policy_cmd_is('public', 'assistant_jobs', 'assistant_jobs_owner_insert', 
 SELECT policy_roles_are('public', 'assistant_jobs', 'assistant_jobs_owner_insert', ARRAY['authenticated'], 'policy assistant_jobs_owner_insert applies to authenticated');
 SELECT policy_cmd_is('public', 'assistant_jobs', 'assistant_jobs_service_role_all', 'ALL', 'policy assistant_jobs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'assistant_jobs', 'assistant_jobs_service_role_all', ARRAY['service_role'], 'policy assistant_jobs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'assistant_jobs', 'anon', ARRAY[]::name[], 'anon holds nothing on assistant_jobs');
+SELECT table_privs_are('public', 'assistant_jobs', 'authenticated', ARRAY['SELECT', 'INSERT'], 'authenticated holds SELECT, INSERT on assistant_jobs');
+SELECT table_privs_are('public', 'assistant_jobs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on assistant_jobs');
 
 SELECT * FROM finish();
 ROLLBACK;

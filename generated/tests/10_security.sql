@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(178);
+SELECT plan(196);
 
 SELECT has_table('public', 'security_reset_tokens', 'table public.security_reset_tokens exists');
 SELECT col_type_is('public', 'security_reset_tokens', 'id', 'uuid', 'security_reset_tokens.id is uuid');
@@ -31,6 +31,9 @@ SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public".
 SELECT policies_are('public', 'security_reset_tokens', ARRAY['security_reset_tokens_service_role_all'], 'security_reset_tokens has exactly its declared policies');
 SELECT policy_cmd_is('public', 'security_reset_tokens', 'security_reset_tokens_service_role_all', 'ALL', 'policy security_reset_tokens_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'security_reset_tokens', 'security_reset_tokens_service_role_all', ARRAY['service_role'], 'policy security_reset_tokens_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'security_reset_tokens', 'anon', ARRAY[]::name[], 'anon holds nothing on security_reset_tokens');
+SELECT table_privs_are('public', 'security_reset_tokens', 'authenticated', ARRAY[]::name[], 'authenticated holds nothing on security_reset_tokens');
+SELECT table_privs_are('public', 'security_reset_tokens', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on security_reset_tokens');
 SELECT has_table('public', 'security_oauth_tokens', 'table public.security_oauth_tokens exists');
 SELECT col_type_is('public', 'security_oauth_tokens', 'id', 'uuid', 'security_oauth_tokens.id is uuid');
 SELECT col_not_null('public', 'security_oauth_tokens', 'id', 'security_oauth_tokens.id is NOT NULL');
@@ -62,6 +65,9 @@ SELECT policy_cmd_is('public', 'security_oauth_tokens', 'security_oauth_tokens_o
 SELECT policy_roles_are('public', 'security_oauth_tokens', 'security_oauth_tokens_owner_select', ARRAY['authenticated'], 'policy security_oauth_tokens_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'security_oauth_tokens', 'security_oauth_tokens_service_role_all', 'ALL', 'policy security_oauth_tokens_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'security_oauth_tokens', 'security_oauth_tokens_service_role_all', ARRAY['service_role'], 'policy security_oauth_tokens_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'security_oauth_tokens', 'anon', ARRAY[]::name[], 'anon holds nothing on security_oauth_tokens');
+SELECT table_privs_are('public', 'security_oauth_tokens', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on security_oauth_tokens');
+SELECT table_privs_are('public', 'security_oauth_tokens', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on security_oauth_tokens');
 SELECT has_table('public', 'security_api_keys', 'table public.security_api_keys exists');
 SELECT col_type_is('public', 'security_api_keys', 'id', 'uuid', 'security_api_keys.id is uuid');
 SELECT col_not_null('public', 'security_api_keys', 'id', 'security_api_keys.id is NOT NULL');
@@ -98,6 +104,9 @@ SELECT policy_cmd_is('public', 'security_api_keys', 'security_api_keys_owner_upd
 SELECT policy_roles_are('public', 'security_api_keys', 'security_api_keys_owner_update', ARRAY['authenticated'], 'policy security_api_keys_owner_update applies to authenticated');
 SELECT policy_cmd_is('public', 'security_api_keys', 'security_api_keys_service_role_all', 'ALL', 'policy security_api_keys_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'security_api_keys', 'security_api_keys_service_role_all', ARRAY['service_role'], 'policy security_api_keys_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'security_api_keys', 'anon', ARRAY[]::name[], 'anon holds nothing on security_api_keys');
+SELECT table_privs_are('public', 'security_api_keys', 'authenticated', ARRAY['SELECT', 'UPDATE'], 'authenticated holds SELECT, UPDATE on security_api_keys');
+SELECT table_privs_are('public', 'security_api_keys', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on security_api_keys');
 SELECT has_table('public', 'security_email_change_history', 'table public.security_email_change_history exists');
 SELECT col_type_is('public', 'security_email_change_history', 'id', 'uuid', 'security_email_change_history.id is uuid');
 SELECT col_not_null('public', 'security_email_change_history', 'id', 'security_email_change_history.id is NOT NULL');
@@ -126,6 +135,9 @@ SELECT policy_cmd_is('public', 'security_email_change_history', 'security_email_
 SELECT policy_roles_are('public', 'security_email_change_history', 'security_email_change_history_owner_select', ARRAY['authenticated'], 'policy security_email_change_history_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'security_email_change_history', 'security_email_change_history_service_role_all', 'ALL', 'policy security_email_change_history_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'security_email_change_history', 'security_email_change_history_service_role_all', ARRAY['service_role'], 'policy security_email_change_history_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'security_email_change_history', 'anon', ARRAY[]::name[], 'anon holds nothing on security_email_change_history');
+SELECT table_privs_are('public', 'security_email_change_history', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on security_email_change_history');
+SELECT table_privs_are('public', 'security_email_change_history', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on security_email_change_history');
 SELECT has_table('public', 'security_incidents', 'table public.security_incidents exists');
 SELECT col_type_is('public', 'security_incidents', 'id', 'uuid', 'security_incidents.id is uuid');
 SELECT col_not_null('public', 'security_incidents', 'id', 'security_incidents.id is NOT NULL');
@@ -158,6 +170,9 @@ SELECT policy_cmd_is('public', 'security_incidents', 'security_incidents_admin_s
 SELECT policy_roles_are('public', 'security_incidents', 'security_incidents_admin_select', ARRAY['authenticated'], 'policy security_incidents_admin_select applies to authenticated');
 SELECT policy_cmd_is('public', 'security_incidents', 'security_incidents_service_role_all', 'ALL', 'policy security_incidents_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'security_incidents', 'security_incidents_service_role_all', ARRAY['service_role'], 'policy security_incidents_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'security_incidents', 'anon', ARRAY[]::name[], 'anon holds nothing on security_incidents');
+SELECT table_privs_are('public', 'security_incidents', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on security_incidents');
+SELECT table_privs_are('public', 'security_incidents', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on security_incidents');
 SELECT has_table('public', 'security_event_logs', 'table public.security_event_logs exists');
 SELECT col_type_is('public', 'security_event_logs', 'id', 'bigint', 'security_event_logs.id is bigint');
 SELECT col_not_null('public', 'security_event_logs', 'id', 'security_event_logs.id is NOT NULL');
@@ -186,6 +201,9 @@ SELECT policy_cmd_is('public', 'security_event_logs', 'security_event_logs_owner
 SELECT policy_roles_are('public', 'security_event_logs', 'security_event_logs_owner_select', ARRAY['authenticated'], 'policy security_event_logs_owner_select applies to authenticated');
 SELECT policy_cmd_is('public', 'security_event_logs', 'security_event_logs_service_role_all', 'ALL', 'policy security_event_logs_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'security_event_logs', 'security_event_logs_service_role_all', ARRAY['service_role'], 'policy security_event_logs_service_role_all applies to service_role');
+SELECT table_privs_are('public', 'security_event_logs', 'anon', ARRAY[]::name[], 'anon holds nothing on security_event_logs');
+SELECT table_privs_are('public', 'security_event_logs', 'authenticated', ARRAY['SELECT'], 'authenticated holds SELECT on security_event_logs');
+SELECT table_privs_are('public', 'security_event_logs', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on security_event_logs');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -8,8 +8,8 @@ use sea_query::{
 
 use super::quote::{push_ident, push_qname, quote_ident, quote_literal, quote_qname, quote_role};
 use crate::ir::{
-    Deferrable, Enum, FkAction, ForeignKey, Function, Grant, Identity, Index, IndexKey, Policy,
-    QName, Raw, Table, Trigger, View,
+    Deferrable, Enum, FkAction, ForeignKey, Function, Grant, Identity, Index, IndexKey, Platform,
+    Policy, QName, Raw, Table, Trigger, View, SUPABASE_API_ROLES,
 };
 
 const INDENT: &str = "    ";
@@ -193,7 +193,7 @@ pub fn create_table(t: &Table, deferred: &dyn Fn(usize) -> bool) -> String {
 }
 
 /// Everything that belongs to a table once it exists: indexes, RLS, grants, comments.
-pub fn table_extras(t: &Table) -> Vec<String> {
+pub fn table_extras(t: &Table, platform: Platform) -> Vec<String> {
     let mut out = Vec::new();
     for ix in &t.indexes {
         out.push(create_index(&t.name, ix));
@@ -204,6 +204,7 @@ pub fn table_extras(t: &Table) -> Vec<String> {
             quote_qname(&t.name)
         ));
     }
+    out.extend(platform_revokes(platform, "TABLE", &quote_qname(&t.name)));
     out.extend(privileges(&quote_qname(&t.name), &t.grants, &t.revokes));
     if let Some(d) = &t.description {
         out.push(format!(
@@ -311,6 +312,18 @@ pub fn drop_table(t: &Table) -> String {
             .table(table_ref(&t.name))
             .to_string(PostgresQueryBuilder)
     )
+}
+
+/// On Supabase, default privileges give `anon`, `authenticated` and `service_role` every
+/// privilege on a new table, view or function in `public`: take them back, so the declared
+/// grants that follow are the whole truth.
+pub fn platform_revokes(platform: Platform, kind: &str, object: &str) -> Option<String> {
+    (platform == Platform::Supabase).then(|| {
+        format!(
+            "REVOKE ALL ON {kind} {object} FROM {};",
+            SUPABASE_API_ROLES.join(", ")
+        )
+    })
 }
 
 /// `REVOKE` first, then `GRANT`, so a grant narrows what a revoke cleared.
@@ -427,7 +440,7 @@ pub fn drop_trigger(table: &QName, t: &Trigger) -> String {
     )
 }
 
-pub fn create_view(v: &View) -> Vec<String> {
+pub fn create_view(v: &View, platform: Platform) -> Vec<String> {
     let mut out = Vec::new();
     let kind = if v.materialized {
         "MATERIALIZED VIEW"
@@ -451,6 +464,7 @@ pub fn create_view(v: &View) -> Vec<String> {
         quote_qname(&v.name),
         v.query
     ));
+    out.extend(platform_revokes(platform, "TABLE", &quote_qname(&v.name)));
     out.extend(privileges(&quote_qname(&v.name), &v.grants, &v.revokes));
     if let Some(c) = &v.comment {
         out.push(format!(
@@ -476,7 +490,7 @@ pub fn function_signature(f: &Function) -> String {
     format!("{}({})", quote_qname(&f.name), f.arg_types().join(", "))
 }
 
-pub fn create_function(f: &Function) -> Vec<String> {
+pub fn create_function(f: &Function, platform: Platform) -> Vec<String> {
     let args = f
         .arguments
         .iter()
@@ -516,7 +530,25 @@ pub fn create_function(f: &Function) -> Vec<String> {
     s.push_str(&format!("\nAS $schemac$\n{body}\n$schemac$;"));
     let mut out = vec![s];
     let sig = function_signature(f);
-    for (r, _) in &f.revoke_execute {
+    // PostgreSQL lets PUBLIC execute every new function (and Supabase's default privileges
+    // add the API roles): a function is executable only by the roles it grants.
+    let mut closed = vec!["public"];
+    if platform == Platform::Supabase {
+        closed.extend(SUPABASE_API_ROLES);
+    }
+    out.push(format!(
+        "REVOKE ALL ON FUNCTION {sig} FROM {};",
+        closed
+            .iter()
+            .map(|r| quote_role(r))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for (r, _) in f
+        .revoke_execute
+        .iter()
+        .filter(|(r, _)| !closed.contains(&r.as_str()))
+    {
         out.push(format!(
             "REVOKE EXECUTE ON FUNCTION {sig} FROM {};",
             quote_role(r)

@@ -26,7 +26,7 @@ fn create_node(ir: &Ir, plan: &Plan, node: Node) -> (String, Vec<String>) {
             let t = &ir.tables[i];
             let deferred = |k: usize| plan.deferred_fks.contains(&(i, k));
             let mut v = vec![create_table(t, &deferred)];
-            v.extend(table_extras(t));
+            v.extend(table_extras(t, ir.project.platform));
             let rls = if t.rls {
                 String::new()
             } else {
@@ -46,7 +46,7 @@ fn create_node(ir: &Ir, plan: &Plan, node: Node) -> (String, Vec<String>) {
         }
         Node::Function(i) => (
             format!("function {}", ir.functions[i].name),
-            create_function(&ir.functions[i]),
+            create_function(&ir.functions[i], ir.project.platform),
         ),
         Node::View(i) => {
             let v = &ir.views[i];
@@ -60,7 +60,7 @@ fn create_node(ir: &Ir, plan: &Plan, node: Node) -> (String, Vec<String>) {
                     },
                     v.name
                 ),
-                create_view(v),
+                create_view(v, ir.project.platform),
             )
         }
         Node::Trigger { table, trigger } => {

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use super::quote::{comment_text, quote_qname, LITERAL_SETTINGS};
 use crate::ir::types::{canonical, format_type_name, parse_type};
-use crate::ir::{DomainId, Ir, PolicyCommand};
+use crate::ir::{DomainId, Grant, Ir, PolicyCommand};
+use crate::lint::privileges::{self, executes};
 
 /// Test lines written straight into one buffer, without the formatting machinery:
 /// thousands of tables make hundreds of thousands of literals.
@@ -82,6 +83,29 @@ fn bool_sql(b: bool) -> &'static str {
         "true"
     } else {
         "false"
+    }
+}
+
+/// What each project role may do with a table or view: exactly what the TOML grants
+/// (schemac revokes the rest; see `lint::privileges`).
+fn table_privileges(t: &mut Lines, ir: &Ir, schema: &str, name: &str, grants: &[Grant]) {
+    for role in ir.project.roles.keys() {
+        let privs: Vec<String> = privileges::table_privileges(grants, role)
+            .iter()
+            .map(|p| p.to_uppercase())
+            .collect();
+        let list = if privs.is_empty() {
+            "nothing".to_string()
+        } else {
+            privs.join(", ")
+        };
+        t.call("table_privs_are", schema, name)
+            .lit(role)
+            .raw(", ")
+            .array(&privs)
+            .raw(", ")
+            .msg(&[role, " holds ", &list, " on ", name])
+            .end();
     }
 }
 
@@ -203,6 +227,7 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 .msg(&["policy ", pn, " applies to ", &roles.join(", ")])
                 .end();
         }
+        table_privileges(&mut t, ir, s, n, &table.grants);
     }
     for v in ir.views.iter().filter(|x| x.domain == domain) {
         let (s, n) = (v.name.schema.as_str(), v.name.name.as_str());
@@ -221,6 +246,7 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 .msg(&["view ", n, " ", is, " security_invoker"])
                 .end();
         }
+        table_privileges(&mut t, ir, s, n, &v.grants);
     }
     for f in ir.functions.iter().filter(|x| x.domain == domain) {
         // Argument types as PostgreSQL spells them (pgTAP compares the spelling).
@@ -244,6 +270,23 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 .array(&args)
                 .raw(", ")
                 .msg(&["function ", n, " is security definer"])
+                .end();
+        }
+        for role in ir.project.roles.keys() {
+            let privs: &[&str] = if executes(f, role) { &["EXECUTE"] } else { &[] };
+            let what = if privs.is_empty() {
+                " may not execute "
+            } else {
+                " may execute "
+            };
+            t.call("function_privs_are", s, n)
+                .array(&args)
+                .raw(", ")
+                .lit(role)
+                .raw(", ")
+                .array(privs)
+                .raw(", ")
+                .msg(&[role, what, n])
                 .end();
         }
     }

@@ -115,7 +115,20 @@ pub struct Project {
     pub lint: BTreeMap<String, (String, Loc)>,
     pub lock_timeout: String,
     pub statement_timeout: String,
+    pub platform: Platform,
 }
+
+/// Where the schema is deployed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Platform {
+    #[default]
+    Postgres,
+    /// Supabase: default privileges give the API roles everything; schemac revokes them.
+    Supabase,
+}
+
+/// The roles Supabase's default privileges give every privilege on new objects in `public`.
+pub const SUPABASE_API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
 
 #[derive(Debug, Clone, Default)]
 pub struct ExternalTable {
@@ -183,6 +196,9 @@ pub struct Table {
     pub rls_loc: Option<Loc>,
     pub rls_reason: Option<String>,
     pub service_role_only: bool,
+    /// Holds secrets: no policy may let a role read every row.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
     pub columns: Vec<Column>,
     pub primary_key: Option<PrimaryKey>,
     pub uniques: Vec<Unique>,
@@ -423,6 +439,9 @@ pub struct Function {
     pub comment: Option<String>,
     pub grant_execute: Vec<(String, Loc)>,
     pub revoke_execute: Vec<(String, Loc)>,
+    /// Why a security definer function is executable over the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_reason: Option<(String, Loc)>,
     pub allow: Vec<Exemption>,
     pub deps: BTreeSet<ObjRef>,
 }

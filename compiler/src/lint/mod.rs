@@ -6,6 +6,7 @@
 
 pub mod fix;
 mod names;
+pub mod privileges;
 mod registry;
 pub mod report;
 
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 pub use names::{judge_table_name, NameVerdict};
 pub use registry::RULES;
 
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Loc, Severity};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Loc, Severity, Sources};
 use crate::ir::{Exemption, Ir};
 
 /// How seriously a rule is taken.
@@ -83,6 +84,9 @@ pub struct Finding {
     pub labels: Vec<(Loc, String)>,
     pub help: String,
     pub fix: Option<fix::Fix>,
+    /// Byte range inside the SQL fragment the first label covers: the label is narrowed
+    /// to it in the TOML file (when the string has no escapes).
+    pub within: Option<std::ops::Range<usize>>,
 }
 
 impl Finding {
@@ -101,7 +105,20 @@ impl Finding {
             labels: vec![(loc.clone(), label.into())],
             help: help.into(),
             fix: None,
+            within: None,
         }
+    }
+    /// Points the first label at `range` of the fragment it labels.
+    pub fn within(mut self, range: std::ops::Range<usize>) -> Self {
+        self.within = Some(range);
+        self
+    }
+    fn narrowed(mut self, sources: &Sources) -> Self {
+        if let (Some(inner), Some((loc, _))) = (self.within.take(), self.labels.first_mut()) {
+            let text = &sources.get(loc.file).text;
+            loc.span = crate::ir::sql::span_in_value(text, &loc.span, inner);
+        }
+        self
     }
     pub fn with_fix(mut self, fix: fix::Fix) -> Self {
         self.fix = Some(fix);
@@ -156,7 +173,7 @@ fn exemptions(ir: &Ir) -> Vec<(Subject, Exemption)> {
 
 /// Runs every enabled rule (or only `only`, as fixtures do), applies severities and
 /// exemptions, and reports problems with the lint configuration itself.
-pub fn run(ir: &Ir, only: Option<&str>, diags: &mut Diagnostics) -> LintReport {
+pub fn run(ir: &Ir, sources: &Sources, only: Option<&str>, diags: &mut Diagnostics) -> LintReport {
     let mut report = LintReport {
         exemptions: exemptions(ir),
         ..Default::default()
@@ -191,6 +208,7 @@ pub fn run(ir: &Ir, only: Option<&str>, diags: &mut Diagnostics) -> LintReport {
         let mut findings = Vec::new();
         (r.check)(ir, &mut findings);
         for f in findings {
+            let f = f.narrowed(sources);
             if let Some((_, e)) = report
                 .exemptions
                 .iter()

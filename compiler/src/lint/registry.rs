@@ -45,4 +45,9 @@ rules! {
     rls_off_with_access => "rls-off-with-access", "S011", Error;
     user_editable_authorization => "user-editable-authorization", "S012", Error;
     duplicate_foreign_key => "duplicate-foreign-key", "S013", Error;
+    security_definer_executable => "security-definer-executable", "S014", Error;
+    always_true_policy => "always-true-policy", "S015", Error;
+    multiple_permissive_policies => "multiple-permissive-policies", "S016", Warn;
+    function_search_path_mutable => "function-search-path-mutable", "S017", Warn;
+    policy_never_applies => "policy-never-applies", "S018", Error;
 }

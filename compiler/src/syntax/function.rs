@@ -36,6 +36,10 @@ pub struct Function {
     /// Roles granted `EXECUTE`.
     #[serde(default)]
     pub grant_execute: Vec<Sp<String>>,
+    /// Why a `security_definer` function may be executed by `anon`, `authenticated` or
+    /// PUBLIC (it is part of the API, e.g. called by policies).
+    #[serde(default)]
+    pub api_reason: Option<Sp<String>>,
     /// Roles whose `EXECUTE` is revoked (`public` included: functions are executable by
     /// everyone unless revoked).
     #[serde(default)]

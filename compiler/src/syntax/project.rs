@@ -46,6 +46,12 @@ pub struct ProjectSection {
     /// What the project is.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// Where the schema is deployed: `postgres` (default) or `supabase`. On Supabase,
+    /// default privileges give `anon`, `authenticated` and `service_role` every privilege
+    /// on new tables, views and functions; schemac revokes them, so the declared grants
+    /// are the whole truth.
+    #[serde(default)]
+    pub platform: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

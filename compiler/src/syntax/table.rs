@@ -25,6 +25,10 @@ pub struct Table {
     /// The table is reached only by `service_role` (no policy for other roles is expected).
     #[serde(default)]
     pub service_role_only: Option<Sp<bool>>,
+    /// The table holds secrets (tokens, keys, MFA secrets): a policy that lets a role
+    /// read every row is an error (`always-true-policy`).
+    #[serde(default)]
+    pub sensitive: Option<Sp<bool>>,
     /// Columns in table order: `name = { type = "uuid", ... }`.
     pub columns: IndexMap<Sp<String>, Sp<Column>>,
     /// Composite primary key (for a single column use `primary_key = true` on it).

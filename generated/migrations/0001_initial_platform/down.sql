@@ -82,11 +82,17 @@ SET LOCAL statement_timeout = '60s';
 -- drop policy workspace_members_service_role_all on public.workspace_members
 DROP POLICY "workspace_members_service_role_all" ON "public"."workspace_members";
 
--- drop policy workspace_members_owner_all on public.workspace_members
-DROP POLICY "workspace_members_owner_all" ON "public"."workspace_members";
+-- drop policy workspace_members_owner_update on public.workspace_members
+DROP POLICY "workspace_members_owner_update" ON "public"."workspace_members";
 
--- drop policy workspace_members_member_select on public.workspace_members
-DROP POLICY "workspace_members_member_select" ON "public"."workspace_members";
+-- drop policy workspace_members_owner_insert on public.workspace_members
+DROP POLICY "workspace_members_owner_insert" ON "public"."workspace_members";
+
+-- drop policy workspace_members_owner_delete on public.workspace_members
+DROP POLICY "workspace_members_owner_delete" ON "public"."workspace_members";
+
+-- drop policy workspace_members_authenticated_select on public.workspace_members
+DROP POLICY "workspace_members_authenticated_select" ON "public"."workspace_members";
 
 -- drop policy workspace_service_role_all on public.workspace
 DROP POLICY "workspace_service_role_all" ON "public"."workspace";
@@ -169,8 +175,17 @@ DROP POLICY "survey_templates_service_role_all" ON "public"."survey_templates";
 -- drop policy survey_templates_public_select on public.survey_templates
 DROP POLICY "survey_templates_public_select" ON "public"."survey_templates";
 
--- drop policy survey_templates_author_all on public.survey_templates
-DROP POLICY "survey_templates_author_all" ON "public"."survey_templates";
+-- drop policy survey_templates_author_update on public.survey_templates
+DROP POLICY "survey_templates_author_update" ON "public"."survey_templates";
+
+-- drop policy survey_templates_author_insert on public.survey_templates
+DROP POLICY "survey_templates_author_insert" ON "public"."survey_templates";
+
+-- drop policy survey_templates_author_delete on public.survey_templates
+DROP POLICY "survey_templates_author_delete" ON "public"."survey_templates";
+
+-- drop policy survey_templates_authenticated_select on public.survey_templates
+DROP POLICY "survey_templates_authenticated_select" ON "public"."survey_templates";
 
 -- drop policy survey_responses_service_role_all on public.survey_responses
 DROP POLICY "survey_responses_service_role_all" ON "public"."survey_responses";
@@ -190,8 +205,17 @@ DROP POLICY "survey_questions_service_role_all" ON "public"."survey_questions";
 -- drop policy survey_questions_public_select on public.survey_questions
 DROP POLICY "survey_questions_public_select" ON "public"."survey_questions";
 
--- drop policy survey_questions_author_all on public.survey_questions
-DROP POLICY "survey_questions_author_all" ON "public"."survey_questions";
+-- drop policy survey_questions_author_update on public.survey_questions
+DROP POLICY "survey_questions_author_update" ON "public"."survey_questions";
+
+-- drop policy survey_questions_author_insert on public.survey_questions
+DROP POLICY "survey_questions_author_insert" ON "public"."survey_questions";
+
+-- drop policy survey_questions_author_delete on public.survey_questions
+DROP POLICY "survey_questions_author_delete" ON "public"."survey_questions";
+
+-- drop policy survey_questions_authenticated_select on public.survey_questions
+DROP POLICY "survey_questions_authenticated_select" ON "public"."survey_questions";
 
 -- drop policy subscription_notifications_service_role_all on public.subscription_notifications
 DROP POLICY "subscription_notifications_service_role_all" ON "public"."subscription_notifications";
@@ -292,17 +316,32 @@ DROP POLICY "re_property_photos_service_role_all" ON "public"."re_property_photo
 -- drop policy re_property_photos_public_select on public.re_property_photos
 DROP POLICY "re_property_photos_public_select" ON "public"."re_property_photos";
 
--- drop policy re_property_photos_owner_all on public.re_property_photos
-DROP POLICY "re_property_photos_owner_all" ON "public"."re_property_photos";
+-- drop policy re_property_photos_owner_update on public.re_property_photos
+DROP POLICY "re_property_photos_owner_update" ON "public"."re_property_photos";
+
+-- drop policy re_property_photos_owner_insert on public.re_property_photos
+DROP POLICY "re_property_photos_owner_insert" ON "public"."re_property_photos";
+
+-- drop policy re_property_photos_owner_delete on public.re_property_photos
+DROP POLICY "re_property_photos_owner_delete" ON "public"."re_property_photos";
+
+-- drop policy re_property_photos_authenticated_select on public.re_property_photos
+DROP POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos";
 
 -- drop policy re_property_notes_service_role_all on public.re_property_notes
 DROP POLICY "re_property_notes_service_role_all" ON "public"."re_property_notes";
 
--- drop policy re_property_notes_property_owner_select on public.re_property_notes
-DROP POLICY "re_property_notes_property_owner_select" ON "public"."re_property_notes";
+-- drop policy re_property_notes_author_update on public.re_property_notes
+DROP POLICY "re_property_notes_author_update" ON "public"."re_property_notes";
 
--- drop policy re_property_notes_author_all on public.re_property_notes
-DROP POLICY "re_property_notes_author_all" ON "public"."re_property_notes";
+-- drop policy re_property_notes_author_insert on public.re_property_notes
+DROP POLICY "re_property_notes_author_insert" ON "public"."re_property_notes";
+
+-- drop policy re_property_notes_author_delete on public.re_property_notes
+DROP POLICY "re_property_notes_author_delete" ON "public"."re_property_notes";
+
+-- drop policy re_property_notes_authenticated_select on public.re_property_notes
+DROP POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes";
 
 -- drop policy re_property_documents_service_role_all on public.re_property_documents
 DROP POLICY "re_property_documents_service_role_all" ON "public"."re_property_documents";
@@ -316,14 +355,20 @@ DROP POLICY "re_property_analyses_service_role_all" ON "public"."re_property_ana
 -- drop policy re_property_analyses_owner_all on public.re_property_analyses
 DROP POLICY "re_property_analyses_owner_all" ON "public"."re_property_analyses";
 
--- drop policy re_properties_workspace_member_select on public.re_properties
-DROP POLICY "re_properties_workspace_member_select" ON "public"."re_properties";
-
 -- drop policy re_properties_service_role_all on public.re_properties
 DROP POLICY "re_properties_service_role_all" ON "public"."re_properties";
 
--- drop policy re_properties_owner_all on public.re_properties
-DROP POLICY "re_properties_owner_all" ON "public"."re_properties";
+-- drop policy re_properties_owner_update on public.re_properties
+DROP POLICY "re_properties_owner_update" ON "public"."re_properties";
+
+-- drop policy re_properties_owner_insert on public.re_properties
+DROP POLICY "re_properties_owner_insert" ON "public"."re_properties";
+
+-- drop policy re_properties_owner_delete on public.re_properties
+DROP POLICY "re_properties_owner_delete" ON "public"."re_properties";
+
+-- drop policy re_properties_authenticated_select on public.re_properties
+DROP POLICY "re_properties_authenticated_select" ON "public"."re_properties";
 
 -- drop policy re_portfolios_service_role_all on public.re_portfolios
 DROP POLICY "re_portfolios_service_role_all" ON "public"."re_portfolios";
@@ -337,14 +382,20 @@ DROP POLICY "re_portfolio_properties_service_role_all" ON "public"."re_portfolio
 -- drop policy re_portfolio_properties_owner_all on public.re_portfolio_properties
 DROP POLICY "re_portfolio_properties_owner_all" ON "public"."re_portfolio_properties";
 
--- drop policy re_offers_submitter_all on public.re_offers
-DROP POLICY "re_offers_submitter_all" ON "public"."re_offers";
+-- drop policy re_offers_submitter_update on public.re_offers
+DROP POLICY "re_offers_submitter_update" ON "public"."re_offers";
+
+-- drop policy re_offers_submitter_insert on public.re_offers
+DROP POLICY "re_offers_submitter_insert" ON "public"."re_offers";
+
+-- drop policy re_offers_submitter_delete on public.re_offers
+DROP POLICY "re_offers_submitter_delete" ON "public"."re_offers";
 
 -- drop policy re_offers_service_role_all on public.re_offers
 DROP POLICY "re_offers_service_role_all" ON "public"."re_offers";
 
--- drop policy re_offers_property_owner_select on public.re_offers
-DROP POLICY "re_offers_property_owner_select" ON "public"."re_offers";
+-- drop policy re_offers_authenticated_select on public.re_offers
+DROP POLICY "re_offers_authenticated_select" ON "public"."re_offers";
 
 -- drop policy re_market_stats_service_role_all on public.re_market_stats
 DROP POLICY "re_market_stats_service_role_all" ON "public"."re_market_stats";
@@ -358,8 +409,17 @@ DROP POLICY "re_listings_service_role_all" ON "public"."re_listings";
 -- drop policy re_listings_public_select on public.re_listings
 DROP POLICY "re_listings_public_select" ON "public"."re_listings";
 
--- drop policy re_listings_owner_all on public.re_listings
-DROP POLICY "re_listings_owner_all" ON "public"."re_listings";
+-- drop policy re_listings_owner_update on public.re_listings
+DROP POLICY "re_listings_owner_update" ON "public"."re_listings";
+
+-- drop policy re_listings_owner_insert on public.re_listings
+DROP POLICY "re_listings_owner_insert" ON "public"."re_listings";
+
+-- drop policy re_listings_owner_delete on public.re_listings
+DROP POLICY "re_listings_owner_delete" ON "public"."re_listings";
+
+-- drop policy re_listings_authenticated_select on public.re_listings
+DROP POLICY "re_listings_authenticated_select" ON "public"."re_listings";
 
 -- drop policy re_listing_inquiries_service_role_all on public.re_listing_inquiries
 DROP POLICY "re_listing_inquiries_service_role_all" ON "public"."re_listing_inquiries";
@@ -466,14 +526,20 @@ DROP POLICY "messages_owner_select" ON "public"."messages";
 -- drop policy messages_owner_insert on public.messages
 DROP POLICY "messages_owner_insert" ON "public"."messages";
 
--- drop policy leads_workspace_member_select on public.leads
-DROP POLICY "leads_workspace_member_select" ON "public"."leads";
-
 -- drop policy leads_service_role_all on public.leads
 DROP POLICY "leads_service_role_all" ON "public"."leads";
 
--- drop policy leads_owner_all on public.leads
-DROP POLICY "leads_owner_all" ON "public"."leads";
+-- drop policy leads_owner_update on public.leads
+DROP POLICY "leads_owner_update" ON "public"."leads";
+
+-- drop policy leads_owner_insert on public.leads
+DROP POLICY "leads_owner_insert" ON "public"."leads";
+
+-- drop policy leads_owner_delete on public.leads
+DROP POLICY "leads_owner_delete" ON "public"."leads";
+
+-- drop policy leads_authenticated_select on public.leads
+DROP POLICY "leads_authenticated_select" ON "public"."leads";
 
 -- drop policy lead_notes_service_role_all on public.lead_notes
 DROP POLICY "lead_notes_service_role_all" ON "public"."lead_notes";
@@ -529,14 +595,20 @@ DROP POLICY "email_change_history_service_role_all" ON "public"."email_change_hi
 -- drop policy email_change_history_owner_select on public.email_change_history
 DROP POLICY "email_change_history_owner_select" ON "public"."email_change_history";
 
--- drop policy deals_workspace_member_select on public.deals
-DROP POLICY "deals_workspace_member_select" ON "public"."deals";
-
 -- drop policy deals_service_role_all on public.deals
 DROP POLICY "deals_service_role_all" ON "public"."deals";
 
--- drop policy deals_owner_all on public.deals
-DROP POLICY "deals_owner_all" ON "public"."deals";
+-- drop policy deals_owner_update on public.deals
+DROP POLICY "deals_owner_update" ON "public"."deals";
+
+-- drop policy deals_owner_insert on public.deals
+DROP POLICY "deals_owner_insert" ON "public"."deals";
+
+-- drop policy deals_owner_delete on public.deals
+DROP POLICY "deals_owner_delete" ON "public"."deals";
+
+-- drop policy deals_authenticated_select on public.deals
+DROP POLICY "deals_authenticated_select" ON "public"."deals";
 
 -- drop policy deal_events_service_role_all on public.deal_events
 DROP POLICY "deal_events_service_role_all" ON "public"."deal_events";

@@ -97,6 +97,7 @@ CREATE TABLE "public"."feature_flags" (
     CONSTRAINT "feature_flags_rollout_range" CHECK (rollout_percentage between 0 and 100)
 );
 ALTER TABLE "public"."feature_flags" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."feature_flags" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."feature_flags" FROM "anon";
 GRANT SELECT ON TABLE "public"."feature_flags" TO "authenticated";
 GRANT ALL ON TABLE "public"."feature_flags" TO "service_role";
@@ -121,6 +122,7 @@ CREATE TABLE "public"."profiles" (
 );
 CREATE UNIQUE INDEX "idx_profiles_lower_email" ON "public"."profiles" ((lower(email)));
 ALTER TABLE "public"."profiles" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."profiles" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."profiles" TO "authenticated";
 GRANT ALL ON TABLE "public"."profiles" TO "service_role";
 COMMENT ON TABLE "public"."profiles" IS 'One profile per auth user; the most queried table of the platform';
@@ -146,6 +148,7 @@ CREATE TABLE "public"."contacts" (
 CREATE INDEX "idx_contacts_owner_id" ON "public"."contacts" ("owner_id");
 CREATE INDEX "idx_contacts_lower_email" ON "public"."contacts" ((lower(email))) WHERE (email is not null);
 ALTER TABLE "public"."contacts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."contacts" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."contacts" TO "authenticated";
 GRANT ALL ON TABLE "public"."contacts" TO "service_role";
 COMMENT ON TABLE "public"."contacts" IS 'People the user is in touch with (sellers, buyers, agents, contractors)';
@@ -170,6 +173,7 @@ CREATE TABLE "public"."email_change_history" (
 CREATE INDEX "idx_email_change_history_user_id_requested_at" ON "public"."email_change_history" ("user_id", "requested_at");
 CREATE INDEX "idx_email_change_history_changed_by" ON "public"."email_change_history" ("changed_by");
 ALTER TABLE "public"."email_change_history" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."email_change_history" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."email_change_history" FROM "anon";
 GRANT SELECT ON TABLE "public"."email_change_history" TO "authenticated";
 GRANT ALL ON TABLE "public"."email_change_history" TO "service_role";
@@ -191,6 +195,7 @@ CREATE TABLE "public"."email_preferences" (
     CONSTRAINT "email_preferences_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."email_preferences" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."email_preferences" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."email_preferences" TO "authenticated";
 GRANT ALL ON TABLE "public"."email_preferences" TO "service_role";
 COMMENT ON TABLE "public"."email_preferences" IS 'Email subscription settings per user (user settings belong to the user domain)';
@@ -214,6 +219,7 @@ CREATE TABLE "public"."feature_usage_stats" (
 );
 CREATE INDEX "idx_feature_usage_stats_user_id_usage_date" ON "public"."feature_usage_stats" ("user_id", "usage_date");
 ALTER TABLE "public"."feature_usage_stats" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."feature_usage_stats" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."feature_usage_stats" TO "authenticated";
 GRANT ALL ON TABLE "public"."feature_usage_stats" TO "service_role";
 COMMENT ON TABLE "public"."feature_usage_stats" IS 'Daily feature usage counts per user (user_id null = platform-wide total)';
@@ -233,6 +239,7 @@ CREATE TABLE "public"."mfa_pending_setup" (
 );
 CREATE INDEX "idx_mfa_pending_setup_expires_at" ON "public"."mfa_pending_setup" ("expires_at");
 ALTER TABLE "public"."mfa_pending_setup" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."mfa_pending_setup" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."mfa_pending_setup" TO "authenticated";
 GRANT ALL ON TABLE "public"."mfa_pending_setup" TO "service_role";
 COMMENT ON TABLE "public"."mfa_pending_setup" IS 'MFA enrollment started but not yet verified (at most one per user)';
@@ -249,6 +256,7 @@ CREATE TABLE "public"."mfa_recovery_codes" (
     CONSTRAINT "mfa_recovery_codes_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."mfa_recovery_codes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."mfa_recovery_codes" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."mfa_recovery_codes" TO "authenticated";
 GRANT ALL ON TABLE "public"."mfa_recovery_codes" TO "service_role";
 COMMENT ON TABLE "public"."mfa_recovery_codes" IS 'Hashed one-time MFA recovery codes';
@@ -272,6 +280,7 @@ CREATE TABLE "public"."oauth_tokens" (
     CONSTRAINT "oauth_tokens_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."oauth_tokens" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."oauth_tokens" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."oauth_tokens" FROM "anon";
 GRANT SELECT ON TABLE "public"."oauth_tokens" TO "authenticated";
 GRANT ALL ON TABLE "public"."oauth_tokens" TO "service_role";
@@ -290,6 +299,7 @@ CREATE TABLE "public"."onboarding_status" (
     CONSTRAINT "onboarding_status_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."onboarding_status" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."onboarding_status" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."onboarding_status" TO "authenticated";
 GRANT ALL ON TABLE "public"."onboarding_status" TO "service_role";
 COMMENT ON TABLE "public"."onboarding_status" IS 'Overall onboarding state, one row per user';
@@ -311,6 +321,7 @@ CREATE TABLE "public"."onboarding_steps" (
     CONSTRAINT "onboarding_steps_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."onboarding_steps" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."onboarding_steps" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."onboarding_steps" TO "authenticated";
 GRANT ALL ON TABLE "public"."onboarding_steps" TO "service_role";
 COMMENT ON TABLE "public"."onboarding_steps" IS 'Progress of each onboarding step per user';
@@ -328,6 +339,7 @@ CREATE TABLE "public"."onboarding_surveys" (
     CONSTRAINT "onboarding_surveys_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."onboarding_surveys" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."onboarding_surveys" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."onboarding_surveys" TO "authenticated";
 GRANT ALL ON TABLE "public"."onboarding_surveys" TO "service_role";
 COMMENT ON TABLE "public"."onboarding_surveys" IS 'Answers users gave to the onboarding questionnaire';
@@ -352,6 +364,7 @@ CREATE TABLE "public"."rate_limits" (
 );
 CREATE INDEX "idx_rate_limits_window_start" ON "public"."rate_limits" USING brin ("window_start");
 ALTER TABLE "public"."rate_limits" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."rate_limits" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."rate_limits" FROM "anon";
 GRANT SELECT ON TABLE "public"."rate_limits" TO "authenticated";
 GRANT ALL ON TABLE "public"."rate_limits" TO "service_role";
@@ -375,6 +388,7 @@ CREATE TABLE "public"."re_market_stats" (
     CONSTRAINT "re_market_stats_inventory_count_positive" CHECK (inventory_count >= 0)
 );
 ALTER TABLE "public"."re_market_stats" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_market_stats" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_market_stats" TO "anon";
 GRANT SELECT ON TABLE "public"."re_market_stats" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_market_stats" TO "service_role";
@@ -394,6 +408,7 @@ CREATE TABLE "public"."re_portfolios" (
     CONSTRAINT "re_portfolios_owner_id_fkey" FOREIGN KEY ("owner_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_portfolios" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_portfolios" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_portfolios" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_portfolios" TO "service_role";
 COMMENT ON TABLE "public"."re_portfolios" IS 'Named groups of properties a user owns or manages';
@@ -418,6 +433,7 @@ CREATE TABLE "public"."re_saved_searches" (
 CREATE INDEX "idx_re_saved_searches_criteria" ON "public"."re_saved_searches" USING gin ("criteria");
 CREATE INDEX "idx_re_saved_searches_alerts_due" ON "public"."re_saved_searches" ("alert_frequency", "last_alerted_at") WHERE (alert_frequency <> 'never');
 ALTER TABLE "public"."re_saved_searches" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_saved_searches" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_saved_searches" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_saved_searches" TO "service_role";
 COMMENT ON TABLE "public"."re_saved_searches" IS 'Saved listing searches with optional email alerts';
@@ -441,6 +457,7 @@ CREATE TABLE "public"."reminder_states" (
 );
 CREATE INDEX "idx_reminder_states_snoozed_until" ON "public"."reminder_states" ("snoozed_until") WHERE (state = 'snoozed');
 ALTER TABLE "public"."reminder_states" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."reminder_states" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."reminder_states" TO "authenticated";
 GRANT ALL ON TABLE "public"."reminder_states" TO "service_role";
 COMMENT ON TABLE "public"."reminder_states" IS 'State of each in-app reminder per user (active, snoozed, dismissed)';
@@ -464,6 +481,7 @@ CREATE TABLE "public"."reminder_logs" (
 CREATE INDEX "idx_reminder_logs_user_id_occurred_at" ON "public"."reminder_logs" ("user_id", "occurred_at");
 CREATE INDEX "idx_reminder_logs_reminder_state_id" ON "public"."reminder_logs" ("reminder_state_id");
 ALTER TABLE "public"."reminder_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."reminder_logs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."reminder_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."reminder_logs" TO "service_role";
 COMMENT ON TABLE "public"."reminder_logs" IS 'Append-only log of reminders shown to users and what they did';
@@ -487,6 +505,7 @@ CREATE TABLE "public"."reset_tokens" (
 CREATE INDEX "idx_reset_tokens_user_id" ON "public"."reset_tokens" ("user_id");
 CREATE INDEX "idx_reset_tokens_expires_at" ON "public"."reset_tokens" ("expires_at") WHERE (used_at is null);
 ALTER TABLE "public"."reset_tokens" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."reset_tokens" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."reset_tokens" FROM "anon";
 REVOKE ALL ON TABLE "public"."reset_tokens" FROM "authenticated";
 GRANT ALL ON TABLE "public"."reset_tokens" TO "service_role";
@@ -513,6 +532,7 @@ CREATE INDEX "idx_scheduled_deletions_requested_by" ON "public"."scheduled_delet
 CREATE UNIQUE INDEX "idx_scheduled_deletions_one_pending_per_entity" ON "public"."scheduled_deletions" ("entity_type", "entity_id") WHERE (status = 'pending');
 CREATE INDEX "idx_scheduled_deletions_scheduled_for" ON "public"."scheduled_deletions" ("scheduled_for") WHERE (status = 'pending');
 ALTER TABLE "public"."scheduled_deletions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."scheduled_deletions" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."scheduled_deletions" FROM "anon";
 GRANT SELECT ON TABLE "public"."scheduled_deletions" TO "authenticated";
 GRANT ALL ON TABLE "public"."scheduled_deletions" TO "service_role";
@@ -541,6 +561,7 @@ CREATE INDEX "idx_security_incidents_reported_by" ON "public"."security_incident
 CREATE INDEX "idx_security_incidents_assigned_to" ON "public"."security_incidents" ("assigned_to");
 CREATE INDEX "idx_security_incidents_unresolved" ON "public"."security_incidents" ("status", "detected_at") WHERE (status <> 'resolved');
 ALTER TABLE "public"."security_incidents" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_incidents" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_incidents" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_incidents" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_incidents" TO "service_role";
@@ -566,6 +587,7 @@ CREATE INDEX "idx_security_event_logs_user_id_created_at" ON "public"."security_
 CREATE INDEX "idx_security_event_logs_incident_id" ON "public"."security_event_logs" ("incident_id");
 CREATE INDEX "idx_security_event_logs_event_type_created_at" ON "public"."security_event_logs" ("event_type", "created_at");
 ALTER TABLE "public"."security_event_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."security_event_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."security_event_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."security_event_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."security_event_logs" TO "service_role";
@@ -590,6 +612,7 @@ CREATE TABLE "public"."stripe_customers" (
     CONSTRAINT "stripe_customers_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."stripe_customers" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."stripe_customers" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."stripe_customers" TO "authenticated";
 GRANT ALL ON TABLE "public"."stripe_customers" TO "service_role";
 COMMENT ON TABLE "public"."stripe_customers" IS 'Stripe customer per user';
@@ -618,6 +641,7 @@ CREATE TABLE "public"."stripe_products" (
     CONSTRAINT "stripe_products_billing_interval_valid" CHECK (billing_interval in ('month', 'year'))
 );
 ALTER TABLE "public"."stripe_products" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."stripe_products" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."stripe_products" TO "anon";
 GRANT SELECT ON TABLE "public"."stripe_products" TO "authenticated";
 GRANT ALL ON TABLE "public"."stripe_products" TO "service_role";
@@ -649,6 +673,7 @@ CREATE INDEX "idx_subscription_events_product_id" ON "public"."subscription_even
 CREATE INDEX "idx_subscription_events_stripe_subscription_id" ON "public"."subscription_events" ("stripe_subscription_id");
 CREATE INDEX "idx_subscription_events_unprocessed" ON "public"."subscription_events" ("occurred_at") WHERE (processed_at is null);
 ALTER TABLE "public"."subscription_events" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."subscription_events" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."subscription_events" TO "authenticated";
 GRANT ALL ON TABLE "public"."subscription_events" TO "service_role";
 COMMENT ON TABLE "public"."subscription_events" IS 'Subscription lifecycle events received from Stripe webhooks (idempotent by event id)';
@@ -677,6 +702,7 @@ CREATE INDEX "idx_subscription_notifications_user_id_created_at" ON "public"."su
 CREATE INDEX "idx_subscription_notifications_customer_id" ON "public"."subscription_notifications" ("customer_id");
 CREATE INDEX "idx_subscription_notifications_unread" ON "public"."subscription_notifications" ("user_id") WHERE (read_at is null and channel = 'in_app');
 ALTER TABLE "public"."subscription_notifications" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."subscription_notifications" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."subscription_notifications" TO "authenticated";
 GRANT ALL ON TABLE "public"."subscription_notifications" TO "service_role";
 COMMENT ON TABLE "public"."subscription_notifications" IS 'Billing notices sent to users (trial ending, payment failed, receipts)';
@@ -701,6 +727,7 @@ CREATE TABLE "public"."survey_templates" (
 );
 CREATE INDEX "idx_survey_templates_created_by" ON "public"."survey_templates" ("created_by");
 ALTER TABLE "public"."survey_templates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_templates" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."survey_templates" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."survey_templates" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_templates" TO "service_role";
@@ -727,6 +754,7 @@ CREATE TABLE "public"."survey_questions" (
     CONSTRAINT "survey_questions_template_id_fkey" FOREIGN KEY ("template_id") REFERENCES "public"."survey_templates" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."survey_questions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_questions" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."survey_questions" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."survey_questions" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_questions" TO "service_role";
@@ -748,6 +776,7 @@ CREATE TABLE "public"."survey_responses" (
 );
 CREATE INDEX "idx_survey_responses_respondent_id" ON "public"."survey_responses" ("respondent_id");
 ALTER TABLE "public"."survey_responses" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."survey_responses" FROM anon, authenticated, service_role;
 GRANT INSERT ON TABLE "public"."survey_responses" TO "anon";
 GRANT SELECT, INSERT ON TABLE "public"."survey_responses" TO "authenticated";
 GRANT ALL ON TABLE "public"."survey_responses" TO "service_role";
@@ -771,6 +800,7 @@ CREATE INDEX "idx_system_logs_created_at" ON "public"."system_logs" USING brin (
 CREATE INDEX "idx_system_logs_user_id" ON "public"."system_logs" ("user_id");
 CREATE INDEX "idx_system_logs_errors" ON "public"."system_logs" ("level", "created_at") WHERE (level in ('error', 'fatal'));
 ALTER TABLE "public"."system_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."system_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."system_logs" TO "service_role";
@@ -793,6 +823,7 @@ CREATE TABLE "public"."system_logs_settings" (
 );
 CREATE INDEX "idx_system_logs_settings_updated_by" ON "public"."system_logs_settings" ("updated_by");
 ALTER TABLE "public"."system_logs_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."system_logs_settings" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."system_logs_settings" FROM "anon";
 REVOKE ALL ON TABLE "public"."system_logs_settings" FROM "authenticated";
 GRANT ALL ON TABLE "public"."system_logs_settings" TO "service_role";
@@ -815,6 +846,7 @@ CREATE TABLE "public"."usage_logs" (
 CREATE INDEX "idx_usage_logs_user_id_occurred_at" ON "public"."usage_logs" ("user_id", "occurred_at");
 CREATE INDEX "idx_usage_logs_metric_occurred_at" ON "public"."usage_logs" ("metric", "occurred_at");
 ALTER TABLE "public"."usage_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."usage_logs" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."usage_logs" FROM "anon";
 GRANT SELECT ON TABLE "public"."usage_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."usage_logs" TO "service_role";
@@ -835,6 +867,7 @@ CREATE TABLE "public"."user_dashboard_settings" (
     CONSTRAINT "user_dashboard_settings_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_dashboard_settings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_dashboard_settings" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_dashboard_settings" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_dashboard_settings" TO "service_role";
 COMMENT ON TABLE "public"."user_dashboard_settings" IS 'Dashboard layout and display settings, one row per user';
@@ -857,6 +890,7 @@ CREATE TABLE "public"."user_devices" (
 );
 CREATE INDEX "idx_user_devices_user_id" ON "public"."user_devices" ("user_id");
 ALTER TABLE "public"."user_devices" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_devices" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_devices" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_devices" TO "service_role";
 COMMENT ON TABLE "public"."user_devices" IS 'Devices registered for push notifications';
@@ -876,6 +910,7 @@ CREATE TABLE "public"."user_mfa" (
     CONSTRAINT "user_mfa_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_mfa" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_mfa" FROM anon, authenticated, service_role;
 GRANT SELECT, UPDATE ON TABLE "public"."user_mfa" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_mfa" TO "service_role";
 COMMENT ON TABLE "public"."user_mfa" IS 'Per-user MFA configuration';
@@ -897,6 +932,7 @@ CREATE TABLE "public"."user_notification_preferences" (
     CONSTRAINT "user_notification_preferences_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."profiles" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."user_notification_preferences" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_notification_preferences" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."user_notification_preferences" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_notification_preferences" TO "service_role";
 COMMENT ON TABLE "public"."user_notification_preferences" IS 'Per-channel, per-event notification switches';
@@ -919,6 +955,7 @@ CREATE TABLE "public"."workspace" (
 );
 CREATE INDEX "idx_workspace_owner_id" ON "public"."workspace" ("owner_id");
 ALTER TABLE "public"."workspace" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."workspace" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."workspace" TO "authenticated";
 GRANT ALL ON TABLE "public"."workspace" TO "service_role";
 COMMENT ON TABLE "public"."workspace" IS 'Team workspaces that group members, leads, properties and deals';
@@ -941,6 +978,7 @@ CREATE TABLE "public"."analytics_daily_metrics" (
     CONSTRAINT "analytics_daily_metrics_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspace" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."analytics_daily_metrics" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."analytics_daily_metrics" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_daily_metrics" TO "authenticated";
 GRANT ALL ON TABLE "public"."analytics_daily_metrics" TO "service_role";
 COMMENT ON TABLE "public"."analytics_daily_metrics" IS 'Daily activity totals per workspace, computed by a nightly job';
@@ -969,6 +1007,7 @@ CREATE TABLE "public"."api_keys" (
 CREATE INDEX "idx_api_keys_workspace_id" ON "public"."api_keys" ("workspace_id");
 CREATE INDEX "idx_api_keys_key_prefix" ON "public"."api_keys" ("key_prefix") WHERE (revoked_at is null);
 ALTER TABLE "public"."api_keys" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."api_keys" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."api_keys" FROM "anon";
 GRANT SELECT, UPDATE ON TABLE "public"."api_keys" TO "authenticated";
 GRANT ALL ON TABLE "public"."api_keys" TO "service_role";
@@ -1004,6 +1043,7 @@ CREATE INDEX "idx_leads_open_by_owner" ON "public"."leads" ("owner_id", "status"
 CREATE INDEX "idx_leads_search_fts" ON "public"."leads" USING gin ((to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''))));
 CREATE INDEX "idx_leads_tags" ON "public"."leads" USING gin ("tags");
 ALTER TABLE "public"."leads" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."leads" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."leads" TO "authenticated";
 GRANT ALL ON TABLE "public"."leads" TO "service_role";
 COMMENT ON TABLE "public"."leads" IS 'Leads captured from forms, calls, imports and referrals';
@@ -1037,6 +1077,7 @@ CREATE INDEX "idx_calls_user_id_created_at" ON "public"."calls" ("user_id", "cre
 CREATE INDEX "idx_calls_lead_id" ON "public"."calls" ("lead_id");
 CREATE INDEX "idx_calls_active" ON "public"."calls" ("status") WHERE (status in ('queued', 'ringing', 'in_progress'));
 ALTER TABLE "public"."calls" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."calls" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."calls" TO "authenticated";
 GRANT ALL ON TABLE "public"."calls" TO "service_role";
 COMMENT ON TABLE "public"."calls" IS 'Phone calls made or received through the platform';
@@ -1054,6 +1095,7 @@ CREATE TABLE "public"."lead_contacts" (
 );
 CREATE INDEX "idx_lead_contacts_contact_id" ON "public"."lead_contacts" ("contact_id");
 ALTER TABLE "public"."lead_contacts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."lead_contacts" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."lead_contacts" TO "authenticated";
 GRANT ALL ON TABLE "public"."lead_contacts" TO "service_role";
 COMMENT ON TABLE "public"."lead_contacts" IS 'Which contacts belong to which lead, and in what role';
@@ -1075,6 +1117,7 @@ CREATE TABLE "public"."lead_notes" (
 CREATE INDEX "idx_lead_notes_lead_id_created_at" ON "public"."lead_notes" ("lead_id", "created_at");
 CREATE INDEX "idx_lead_notes_author_id" ON "public"."lead_notes" ("author_id");
 ALTER TABLE "public"."lead_notes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."lead_notes" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."lead_notes" TO "authenticated";
 GRANT ALL ON TABLE "public"."lead_notes" TO "service_role";
 COMMENT ON TABLE "public"."lead_notes" IS 'Notes written on a lead';
@@ -1106,6 +1149,7 @@ CREATE INDEX "idx_messages_user_id_created_at" ON "public"."messages" ("user_id"
 CREATE INDEX "idx_messages_lead_id" ON "public"."messages" ("lead_id");
 CREATE INDEX "idx_messages_pending_delivery" ON "public"."messages" ("status", "created_at") WHERE (status in ('queued', 'failed'));
 ALTER TABLE "public"."messages" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."messages" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."messages" TO "authenticated";
 GRANT ALL ON TABLE "public"."messages" TO "service_role";
 COMMENT ON TABLE "public"."messages" IS 'Multi-channel message log (SMS, email, voice), inbound and outbound';
@@ -1132,6 +1176,7 @@ CREATE INDEX "idx_email_logs_user_id_occurred_at" ON "public"."email_logs" ("use
 CREATE INDEX "idx_email_logs_message_id" ON "public"."email_logs" ("message_id");
 CREATE INDEX "idx_email_logs_suppressed_emails" ON "public"."email_logs" ((lower(to_email))) WHERE (event_type in ('bounced', 'complained'));
 ALTER TABLE "public"."email_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."email_logs" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."email_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."email_logs" TO "service_role";
 COMMENT ON TABLE "public"."email_logs" IS 'Email delivery tracking from the provider''s webhooks (Resend integration)';
@@ -1166,6 +1211,7 @@ CREATE INDEX "idx_re_properties_workspace_id" ON "public"."re_properties" ("work
 CREATE INDEX "idx_re_properties_address_fts" ON "public"."re_properties" USING gin ((to_tsvector('simple', address_line1 || ' ' || city || ' ' || state_code || ' ' || postal_code)));
 CREATE INDEX "idx_re_properties_postal_code" ON "public"."re_properties" ("postal_code");
 ALTER TABLE "public"."re_properties" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_properties" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_properties" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_properties" TO "service_role";
 COMMENT ON TABLE "public"."re_properties" IS 'Properties users track, analyse, list or own';
@@ -1199,6 +1245,7 @@ CREATE INDEX "idx_deals_lead_id" ON "public"."deals" ("lead_id");
 CREATE INDEX "idx_deals_property_id" ON "public"."deals" ("property_id");
 CREATE INDEX "idx_deals_open_by_close_date" ON "public"."deals" ("expected_close_date") WHERE (stage not in ('closed_won', 'closed_lost'));
 ALTER TABLE "public"."deals" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."deals" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."deals" TO "authenticated";
 GRANT ALL ON TABLE "public"."deals" TO "service_role";
 COMMENT ON TABLE "public"."deals" IS 'Deals on properties, usually originating from a lead';
@@ -1223,6 +1270,7 @@ CREATE TABLE "public"."assistant_sessions" (
 CREATE INDEX "idx_assistant_sessions_user_id_last_message_at" ON "public"."assistant_sessions" ("user_id", "last_message_at");
 CREATE INDEX "idx_assistant_sessions_deal_id" ON "public"."assistant_sessions" ("deal_id");
 ALTER TABLE "public"."assistant_sessions" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."assistant_sessions" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."assistant_sessions" TO "authenticated";
 GRANT ALL ON TABLE "public"."assistant_sessions" TO "service_role";
 COMMENT ON TABLE "public"."assistant_sessions" IS 'Conversations between a user and the AI assistant, optionally about a deal';
@@ -1256,6 +1304,7 @@ CREATE INDEX "idx_ai_jobs_session_id" ON "public"."ai_jobs" ("session_id");
 CREATE INDEX "idx_ai_jobs_deal_id" ON "public"."ai_jobs" ("deal_id");
 CREATE INDEX "idx_ai_jobs_pending" ON "public"."ai_jobs" ("created_at") WHERE (status in ('queued', 'running'));
 ALTER TABLE "public"."ai_jobs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."ai_jobs" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."ai_jobs" TO "authenticated";
 GRANT ALL ON TABLE "public"."ai_jobs" TO "service_role";
 COMMENT ON TABLE "public"."ai_jobs" IS 'Background AI jobs (deal summaries, comp analyses, drafts), run by workers';
@@ -1279,6 +1328,7 @@ CREATE TABLE "public"."deal_events" (
 CREATE INDEX "idx_deal_events_deal_id_occurred_at" ON "public"."deal_events" ("deal_id", "occurred_at");
 CREATE INDEX "idx_deal_events_actor_id" ON "public"."deal_events" ("actor_id");
 ALTER TABLE "public"."deal_events" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."deal_events" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT ON TABLE "public"."deal_events" TO "authenticated";
 GRANT ALL ON TABLE "public"."deal_events" TO "service_role";
 COMMENT ON TABLE "public"."deal_events" IS 'Append-only history of a deal (stage changes, amounts, notes, documents)';
@@ -1302,6 +1352,7 @@ CREATE TABLE "public"."re_comparable_sales" (
 );
 CREATE INDEX "idx_re_comparable_sales_property_id_sale_date" ON "public"."re_comparable_sales" ("property_id", "sale_date");
 ALTER TABLE "public"."re_comparable_sales" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_comparable_sales" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_comparable_sales" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_comparable_sales" TO "service_role";
 COMMENT ON TABLE "public"."re_comparable_sales" IS 'Comparable sales pulled for a subject property';
@@ -1331,6 +1382,7 @@ CREATE INDEX "idx_re_listings_listed_by" ON "public"."re_listings" ("listed_by")
 CREATE UNIQUE INDEX "idx_re_listings_one_active_per_property" ON "public"."re_listings" ("property_id") WHERE (status = 'active');
 CREATE INDEX "idx_re_listings_active_by_price" ON "public"."re_listings" ("list_price") WHERE (status = 'active');
 ALTER TABLE "public"."re_listings" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listings" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_listings" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_listings" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listings" TO "service_role";
@@ -1347,6 +1399,7 @@ CREATE TABLE "public"."re_listing_favorites" (
 );
 CREATE INDEX "idx_re_listing_favorites_listing_id" ON "public"."re_listing_favorites" ("listing_id");
 ALTER TABLE "public"."re_listing_favorites" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listing_favorites" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, DELETE ON TABLE "public"."re_listing_favorites" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listing_favorites" TO "service_role";
 COMMENT ON TABLE "public"."re_listing_favorites" IS 'Listings a user saved as favorites';
@@ -1373,6 +1426,7 @@ CREATE TABLE "public"."re_listing_inquiries" (
 CREATE INDEX "idx_re_listing_inquiries_listing_id_created_at" ON "public"."re_listing_inquiries" ("listing_id", "created_at");
 CREATE INDEX "idx_re_listing_inquiries_user_id" ON "public"."re_listing_inquiries" ("user_id");
 ALTER TABLE "public"."re_listing_inquiries" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_listing_inquiries" FROM anon, authenticated, service_role;
 GRANT INSERT ON TABLE "public"."re_listing_inquiries" TO "anon";
 GRANT SELECT, INSERT, UPDATE ON TABLE "public"."re_listing_inquiries" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_listing_inquiries" TO "service_role";
@@ -1402,6 +1456,7 @@ CREATE TABLE "public"."re_offers" (
 CREATE INDEX "idx_re_offers_property_id" ON "public"."re_offers" ("property_id");
 CREATE INDEX "idx_re_offers_submitted_by" ON "public"."re_offers" ("submitted_by");
 ALTER TABLE "public"."re_offers" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_offers" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_offers" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_offers" TO "service_role";
 COMMENT ON TABLE "public"."re_offers" IS 'Offers made on a property';
@@ -1420,6 +1475,7 @@ CREATE TABLE "public"."re_portfolio_properties" (
 );
 CREATE INDEX "idx_re_portfolio_properties_property_id" ON "public"."re_portfolio_properties" ("property_id");
 ALTER TABLE "public"."re_portfolio_properties" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_portfolio_properties" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_portfolio_properties" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_portfolio_properties" TO "service_role";
 COMMENT ON TABLE "public"."re_portfolio_properties" IS 'Which properties are in which portfolio';
@@ -1446,6 +1502,7 @@ CREATE TABLE "public"."re_property_analyses" (
 CREATE INDEX "idx_re_property_analyses_property_id" ON "public"."re_property_analyses" ("property_id");
 CREATE INDEX "idx_re_property_analyses_created_by" ON "public"."re_property_analyses" ("created_by");
 ALTER TABLE "public"."re_property_analyses" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_analyses" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_analyses" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_analyses" TO "service_role";
 COMMENT ON TABLE "public"."re_property_analyses" IS 'Investment analyses of a property (purchase, rehab, rent, returns)';
@@ -1473,6 +1530,7 @@ CREATE TABLE "public"."re_property_documents" (
 CREATE INDEX "idx_re_property_documents_property_id" ON "public"."re_property_documents" ("property_id");
 CREATE INDEX "idx_re_property_documents_uploaded_by" ON "public"."re_property_documents" ("uploaded_by");
 ALTER TABLE "public"."re_property_documents" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_documents" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_documents" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_documents" TO "service_role";
 COMMENT ON TABLE "public"."re_property_documents" IS 'Documents attached to a property (deeds, reports, disclosures, contracts)';
@@ -1499,6 +1557,7 @@ CREATE INDEX "idx_re_inspections_property_id" ON "public"."re_inspections" ("pro
 CREATE INDEX "idx_re_inspections_report_document_id" ON "public"."re_inspections" ("report_document_id");
 CREATE INDEX "idx_re_inspections_scheduled_for" ON "public"."re_inspections" ("scheduled_for") WHERE (status = 'scheduled');
 ALTER TABLE "public"."re_inspections" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_inspections" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_inspections" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_inspections" TO "service_role";
 COMMENT ON TABLE "public"."re_inspections" IS 'Property inspections, scheduled and completed';
@@ -1519,6 +1578,7 @@ CREATE TABLE "public"."re_property_notes" (
 CREATE INDEX "idx_re_property_notes_property_id_created_at" ON "public"."re_property_notes" ("property_id", "created_at");
 CREATE INDEX "idx_re_property_notes_author_id" ON "public"."re_property_notes" ("author_id");
 ALTER TABLE "public"."re_property_notes" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_notes" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_notes" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_notes" TO "service_role";
 COMMENT ON TABLE "public"."re_property_notes" IS 'Free-form notes on a property';
@@ -1542,6 +1602,7 @@ CREATE INDEX "idx_re_property_photos_property_id_sort_order" ON "public"."re_pro
 CREATE INDEX "idx_re_property_photos_uploaded_by" ON "public"."re_property_photos" ("uploaded_by");
 CREATE UNIQUE INDEX "idx_re_property_photos_one_cover" ON "public"."re_property_photos" ("property_id") WHERE (is_cover);
 ALTER TABLE "public"."re_property_photos" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_photos" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."re_property_photos" TO "anon";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_photos" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_photos" TO "service_role";
@@ -1564,6 +1625,7 @@ CREATE TABLE "public"."re_property_valuations" (
     CONSTRAINT "re_property_valuations_property_id_fkey" FOREIGN KEY ("property_id") REFERENCES "public"."re_properties" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_property_valuations" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_property_valuations" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_property_valuations" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_property_valuations" TO "service_role";
 COMMENT ON TABLE "public"."re_property_valuations" IS 'Point-in-time valuations of a property from various sources';
@@ -1584,6 +1646,7 @@ CREATE TABLE "public"."re_rental_estimates" (
     CONSTRAINT "re_rental_estimates_property_id_fkey" FOREIGN KEY ("property_id") REFERENCES "public"."re_properties" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."re_rental_estimates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_rental_estimates" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_rental_estimates" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_rental_estimates" TO "service_role";
 COMMENT ON TABLE "public"."re_rental_estimates" IS 'Estimated market rent for a property from various sources';
@@ -1608,6 +1671,7 @@ CREATE TABLE "public"."re_repair_estimates" (
 CREATE INDEX "idx_re_repair_estimates_property_id" ON "public"."re_repair_estimates" ("property_id");
 CREATE INDEX "idx_re_repair_estimates_analysis_id" ON "public"."re_repair_estimates" ("analysis_id");
 ALTER TABLE "public"."re_repair_estimates" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."re_repair_estimates" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."re_repair_estimates" TO "authenticated";
 GRANT ALL ON TABLE "public"."re_repair_estimates" TO "service_role";
 COMMENT ON TABLE "public"."re_repair_estimates" IS 'Estimated repair costs per category, optionally tied to an analysis';
@@ -1639,6 +1703,7 @@ CREATE INDEX "idx_scheduled_messages_lead_id" ON "public"."scheduled_messages" (
 CREATE INDEX "idx_scheduled_messages_sent_message_id" ON "public"."scheduled_messages" ("sent_message_id");
 CREATE INDEX "idx_scheduled_messages_due" ON "public"."scheduled_messages" ("send_at") WHERE (status = 'scheduled');
 ALTER TABLE "public"."scheduled_messages" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."scheduled_messages" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."scheduled_messages" TO "authenticated";
 GRANT ALL ON TABLE "public"."scheduled_messages" TO "service_role";
 COMMENT ON TABLE "public"."scheduled_messages" IS 'Scheduled message queue; a sender job turns due rows into comms_messages';
@@ -1663,6 +1728,7 @@ CREATE TABLE "public"."transcripts" (
 );
 CREATE INDEX "idx_transcripts_full_text_fts" ON "public"."transcripts" USING gin ((to_tsvector('english', coalesce(full_text, ''))));
 ALTER TABLE "public"."transcripts" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."transcripts" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."transcripts" TO "authenticated";
 GRANT ALL ON TABLE "public"."transcripts" TO "service_role";
 COMMENT ON TABLE "public"."transcripts" IS 'Transcript of a call (at most one per call), with an AI summary';
@@ -1688,6 +1754,7 @@ CREATE TABLE "public"."transcript_segments" (
     CONSTRAINT "transcript_segments_transcript_id_fkey" FOREIGN KEY ("transcript_id") REFERENCES "public"."transcripts" ("id") ON DELETE CASCADE
 );
 ALTER TABLE "public"."transcript_segments" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."transcript_segments" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."transcript_segments" TO "authenticated";
 GRANT ALL ON TABLE "public"."transcript_segments" TO "service_role";
 COMMENT ON TABLE "public"."transcript_segments" IS 'Time-coded, speaker-attributed segments of a call transcript';
@@ -1710,6 +1777,7 @@ CREATE TABLE "public"."user_activity_logs" (
 CREATE INDEX "idx_user_activity_logs_user_id_created_at" ON "public"."user_activity_logs" ("user_id", "created_at");
 CREATE INDEX "idx_user_activity_logs_workspace_id" ON "public"."user_activity_logs" ("workspace_id");
 ALTER TABLE "public"."user_activity_logs" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."user_activity_logs" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."user_activity_logs" TO "authenticated";
 GRANT ALL ON TABLE "public"."user_activity_logs" TO "service_role";
 COMMENT ON TABLE "public"."user_activity_logs" IS 'What users did in the app (audit trail visible to the user)';
@@ -1733,6 +1801,7 @@ CREATE TABLE "public"."workspace_members" (
 CREATE INDEX "idx_workspace_members_user_id" ON "public"."workspace_members" ("user_id");
 CREATE INDEX "idx_workspace_members_invited_by" ON "public"."workspace_members" ("invited_by");
 ALTER TABLE "public"."workspace_members" ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON TABLE "public"."workspace_members" FROM anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."workspace_members" TO "authenticated";
 GRANT ALL ON TABLE "public"."workspace_members" TO "service_role";
 COMMENT ON TABLE "public"."workspace_members" IS 'Membership of users in workspaces, with their role';
@@ -1750,6 +1819,7 @@ CREATE TABLE "public"."wrappers_fdw_stats" (
     "updated_at" timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT "wrappers_fdw_stats_pkey" PRIMARY KEY ("fdw_name")
 );
+REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM anon, authenticated, service_role;
 REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM "anon";
 REVOKE ALL ON TABLE "public"."wrappers_fdw_stats" FROM "authenticated";
 GRANT SELECT ON TABLE "public"."wrappers_fdw_stats" TO "service_role";
@@ -1760,6 +1830,7 @@ CREATE FUNCTION "public"."deals_record_stage_change"()
     RETURNS trigger
     LANGUAGE plpgsql
     VOLATILE
+    SET search_path = ''
 AS $schemac$
 begin
   insert into public.deal_events (deal_id, actor_id, event_type, from_stage, to_stage)
@@ -1767,9 +1838,7 @@ begin
   return new;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."deals_record_stage_change"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."deals_record_stage_change"() FROM PUBLIC, "anon", "authenticated", "service_role";
 COMMENT ON FUNCTION "public"."deals_record_stage_change"() IS 'AFTER UPDATE trigger on deals: appends a stage_changed event. Runs as the caller, so deal_events policies apply';
 
 -- create function public.system_cleanup_old_logs
@@ -1789,9 +1858,7 @@ begin
   return v_deleted;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."system_cleanup_old_logs"() FROM PUBLIC, "anon", "authenticated", "service_role";
 GRANT EXECUTE ON FUNCTION "public"."system_cleanup_old_logs"() TO "service_role";
 COMMENT ON FUNCTION "public"."system_cleanup_old_logs"() IS 'Retention for system_logs (DBA review issue 5): deletes entries older than 30 days, returns the number deleted. Scheduled with pg_cron';
 
@@ -1800,15 +1867,14 @@ CREATE FUNCTION "public"."system_touch_updated_at"()
     RETURNS trigger
     LANGUAGE plpgsql
     VOLATILE
+    SET search_path = ''
 AS $schemac$
 begin
   new.updated_at := now();
   return new;
 end;
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM "anon";
-REVOKE EXECUTE ON FUNCTION "public"."system_touch_updated_at"() FROM "authenticated";
+REVOKE ALL ON FUNCTION "public"."system_touch_updated_at"() FROM PUBLIC, "anon", "authenticated", "service_role";
 COMMENT ON FUNCTION "public"."system_touch_updated_at"() IS 'BEFORE UPDATE trigger: sets updated_at to now(); shared by every table with an updated_at column';
 
 -- create function public.user_is_workspace_member
@@ -1826,8 +1892,7 @@ select exists (
     and m.user_id = (select auth.uid())
 );
 $schemac$;
-REVOKE EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM "anon";
+REVOKE ALL ON FUNCTION "public"."user_is_workspace_member"(uuid) FROM PUBLIC, "anon", "authenticated", "service_role";
 GRANT EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) TO "authenticated";
 GRANT EXECUTE ON FUNCTION "public"."user_is_workspace_member"(uuid) TO "service_role";
 COMMENT ON FUNCTION "public"."user_is_workspace_member"(uuid) IS 'True when the calling user belongs to the workspace. Security definer so that policies on workspaces and workspace_members can use it without recursing into each other';
@@ -1842,6 +1907,7 @@ select
   avg(l.score) as average_score
 from leads l
 group by l.owner_id, l.status;
+REVOKE ALL ON TABLE "public"."analytics_lead_funnel" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "authenticated";
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "service_role";
 COMMENT ON VIEW "public"."analytics_lead_funnel" IS 'Leads per owner and status; RLS on crm_leads applies to the caller';
@@ -1856,6 +1922,7 @@ select
   max(d.updated_at) as last_activity_at
 from deals d
 group by d.owner_id, d.stage;
+REVOKE ALL ON TABLE "public"."analytics_pipeline_summary" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_pipeline_summary" TO "authenticated";
 GRANT SELECT ON TABLE "public"."analytics_pipeline_summary" TO "service_role";
 COMMENT ON VIEW "public"."analytics_pipeline_summary" IS 'Deals per owner and stage; RLS on deals applies to the caller';
@@ -2282,10 +2349,32 @@ CREATE POLICY "deal_events_service_role_all" ON "public"."deal_events"
     USING (true)
     WITH CHECK (true);
 
--- create policy deals_owner_all on public.deals
-CREATE POLICY "deals_owner_all" ON "public"."deals"
+-- create policy deals_authenticated_select on public.deals
+CREATE POLICY "deals_authenticated_select" ON "public"."deals"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "deals_authenticated_select" ON "public"."deals" IS 'The owner''s deals, and the deals shared with the caller''s workspace';
+
+-- create policy deals_owner_delete on public.deals
+CREATE POLICY "deals_owner_delete" ON "public"."deals"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- create policy deals_owner_insert on public.deals
+CREATE POLICY "deals_owner_insert" ON "public"."deals"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- create policy deals_owner_update on public.deals
+CREATE POLICY "deals_owner_update" ON "public"."deals"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -2297,13 +2386,6 @@ CREATE POLICY "deals_service_role_all" ON "public"."deals"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- create policy deals_workspace_member_select on public.deals
-CREATE POLICY "deals_workspace_member_select" ON "public"."deals"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
 
 -- create policy email_change_history_owner_select on public.email_change_history
 CREATE POLICY "email_change_history_owner_select" ON "public"."email_change_history"
@@ -2443,10 +2525,32 @@ CREATE POLICY "lead_notes_service_role_all" ON "public"."lead_notes"
     USING (true)
     WITH CHECK (true);
 
--- create policy leads_owner_all on public.leads
-CREATE POLICY "leads_owner_all" ON "public"."leads"
+-- create policy leads_authenticated_select on public.leads
+CREATE POLICY "leads_authenticated_select" ON "public"."leads"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "leads_authenticated_select" ON "public"."leads" IS 'The caller''s own rows, and: teammates see the leads shared with their workspace';
+
+-- create policy leads_owner_delete on public.leads
+CREATE POLICY "leads_owner_delete" ON "public"."leads"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- create policy leads_owner_insert on public.leads
+CREATE POLICY "leads_owner_insert" ON "public"."leads"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- create policy leads_owner_update on public.leads
+CREATE POLICY "leads_owner_update" ON "public"."leads"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -2458,14 +2562,6 @@ CREATE POLICY "leads_service_role_all" ON "public"."leads"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- create policy leads_workspace_member_select on public.leads
-CREATE POLICY "leads_workspace_member_select" ON "public"."leads"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
-COMMENT ON POLICY "leads_workspace_member_select" ON "public"."leads" IS 'Teammates see the leads shared with their workspace';
 
 -- create policy messages_owner_insert on public.messages
 CREATE POLICY "messages_owner_insert" ON "public"."messages"
@@ -2737,10 +2833,32 @@ CREATE POLICY "re_listing_inquiries_service_role_all" ON "public"."re_listing_in
     USING (true)
     WITH CHECK (true);
 
--- create policy re_listings_owner_all on public.re_listings
-CREATE POLICY "re_listings_owner_all" ON "public"."re_listings"
+-- create policy re_listings_authenticated_select on public.re_listings
+CREATE POLICY "re_listings_authenticated_select" ON "public"."re_listings"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((listed_by = (select auth.uid())) or (status = 'active'));
+COMMENT ON POLICY "re_listings_authenticated_select" ON "public"."re_listings" IS 'The caller''s own rows, and: active listings are public';
+
+-- create policy re_listings_owner_delete on public.re_listings
+CREATE POLICY "re_listings_owner_delete" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (listed_by = (select auth.uid()));
+
+-- create policy re_listings_owner_insert on public.re_listings
+CREATE POLICY "re_listings_owner_insert" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (listed_by = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_listings.property_id and p.owner_id = (select auth.uid())));
+
+-- create policy re_listings_owner_update on public.re_listings
+CREATE POLICY "re_listings_owner_update" ON "public"."re_listings"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (listed_by = (select auth.uid()))
     WITH CHECK (listed_by = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_listings.property_id and p.owner_id = (select auth.uid())));
@@ -2749,7 +2867,7 @@ CREATE POLICY "re_listings_owner_all" ON "public"."re_listings"
 CREATE POLICY "re_listings_public_select" ON "public"."re_listings"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (status = 'active');
 COMMENT ON POLICY "re_listings_public_select" ON "public"."re_listings" IS 'Active listings are public';
 
@@ -2777,13 +2895,13 @@ CREATE POLICY "re_market_stats_service_role_all" ON "public"."re_market_stats"
     USING (true)
     WITH CHECK (true);
 
--- create policy re_offers_property_owner_select on public.re_offers
-CREATE POLICY "re_offers_property_owner_select" ON "public"."re_offers"
+-- create policy re_offers_authenticated_select on public.re_offers
+CREATE POLICY "re_offers_authenticated_select" ON "public"."re_offers"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (exists (select 1 from re_properties p where p.id = re_offers.property_id and p.owner_id = (select auth.uid())));
-COMMENT ON POLICY "re_offers_property_owner_select" ON "public"."re_offers" IS 'Property owners see the offers made on their properties';
+    USING ((submitted_by = (select auth.uid())) or (exists (select 1 from re_properties p where p.id = re_offers.property_id and p.owner_id = (select auth.uid()))));
+COMMENT ON POLICY "re_offers_authenticated_select" ON "public"."re_offers" IS 'The caller''s own rows, and: property owners see the offers made on their properties';
 
 -- create policy re_offers_service_role_all on public.re_offers
 CREATE POLICY "re_offers_service_role_all" ON "public"."re_offers"
@@ -2793,10 +2911,24 @@ CREATE POLICY "re_offers_service_role_all" ON "public"."re_offers"
     USING (true)
     WITH CHECK (true);
 
--- create policy re_offers_submitter_all on public.re_offers
-CREATE POLICY "re_offers_submitter_all" ON "public"."re_offers"
+-- create policy re_offers_submitter_delete on public.re_offers
+CREATE POLICY "re_offers_submitter_delete" ON "public"."re_offers"
     AS PERMISSIVE
-    FOR ALL
+    FOR DELETE
+    TO "authenticated"
+    USING (submitted_by = (select auth.uid()));
+
+-- create policy re_offers_submitter_insert on public.re_offers
+CREATE POLICY "re_offers_submitter_insert" ON "public"."re_offers"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (submitted_by = (select auth.uid()));
+
+-- create policy re_offers_submitter_update on public.re_offers
+CREATE POLICY "re_offers_submitter_update" ON "public"."re_offers"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (submitted_by = (select auth.uid()))
     WITH CHECK (submitted_by = (select auth.uid()));
@@ -2833,10 +2965,32 @@ CREATE POLICY "re_portfolios_service_role_all" ON "public"."re_portfolios"
     USING (true)
     WITH CHECK (true);
 
--- create policy re_properties_owner_all on public.re_properties
-CREATE POLICY "re_properties_owner_all" ON "public"."re_properties"
+-- create policy re_properties_authenticated_select on public.re_properties
+CREATE POLICY "re_properties_authenticated_select" ON "public"."re_properties"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((owner_id = (select auth.uid())) or (workspace_id is not null and user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "re_properties_authenticated_select" ON "public"."re_properties" IS 'The owner''s properties, and the properties shared with the caller''s workspace';
+
+-- create policy re_properties_owner_delete on public.re_properties
+CREATE POLICY "re_properties_owner_delete" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (owner_id = (select auth.uid()));
+
+-- create policy re_properties_owner_insert on public.re_properties
+CREATE POLICY "re_properties_owner_insert" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (owner_id = (select auth.uid()));
+
+-- create policy re_properties_owner_update on public.re_properties
+CREATE POLICY "re_properties_owner_update" ON "public"."re_properties"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (owner_id = (select auth.uid()))
     WITH CHECK (owner_id = (select auth.uid()));
@@ -2848,13 +3002,6 @@ CREATE POLICY "re_properties_service_role_all" ON "public"."re_properties"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
-
--- create policy re_properties_workspace_member_select on public.re_properties
-CREATE POLICY "re_properties_workspace_member_select" ON "public"."re_properties"
-    AS PERMISSIVE
-    FOR SELECT
-    TO "authenticated"
-    USING (workspace_id is not null and user_is_workspace_member(workspace_id));
 
 -- create policy re_property_analyses_owner_all on public.re_property_analyses
 CREATE POLICY "re_property_analyses_owner_all" ON "public"."re_property_analyses"
@@ -2888,20 +3035,35 @@ CREATE POLICY "re_property_documents_service_role_all" ON "public"."re_property_
     USING (true)
     WITH CHECK (true);
 
--- create policy re_property_notes_author_all on public.re_property_notes
-CREATE POLICY "re_property_notes_author_all" ON "public"."re_property_notes"
-    AS PERMISSIVE
-    FOR ALL
-    TO "authenticated"
-    USING (author_id = (select auth.uid()))
-    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
-
--- create policy re_property_notes_property_owner_select on public.re_property_notes
-CREATE POLICY "re_property_notes_property_owner_select" ON "public"."re_property_notes"
+-- create policy re_property_notes_authenticated_select on public.re_property_notes
+CREATE POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
+    USING ((author_id = (select auth.uid())) or (exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid()))));
+COMMENT ON POLICY "re_property_notes_authenticated_select" ON "public"."re_property_notes" IS 'The author''s notes, and the notes on properties the caller owns';
+
+-- create policy re_property_notes_author_delete on public.re_property_notes
+CREATE POLICY "re_property_notes_author_delete" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (author_id = (select auth.uid()));
+
+-- create policy re_property_notes_author_insert on public.re_property_notes
+CREATE POLICY "re_property_notes_author_insert" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
+
+-- create policy re_property_notes_author_update on public.re_property_notes
+CREATE POLICY "re_property_notes_author_update" ON "public"."re_property_notes"
+    AS PERMISSIVE
+    FOR UPDATE
+    TO "authenticated"
+    USING (author_id = (select auth.uid()))
+    WITH CHECK (author_id = (select auth.uid()) and exists (select 1 from re_properties p where p.id = re_property_notes.property_id and p.owner_id = (select auth.uid())));
 
 -- create policy re_property_notes_service_role_all on public.re_property_notes
 CREATE POLICY "re_property_notes_service_role_all" ON "public"."re_property_notes"
@@ -2911,10 +3073,32 @@ CREATE POLICY "re_property_notes_service_role_all" ON "public"."re_property_note
     USING (true)
     WITH CHECK (true);
 
--- create policy re_property_photos_owner_all on public.re_property_photos
-CREATE POLICY "re_property_photos_owner_all" ON "public"."re_property_photos"
+-- create policy re_property_photos_authenticated_select on public.re_property_photos
+CREATE POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid()))) or (exists (select 1 from re_listings l where l.property_id = re_property_photos.property_id and l.status = 'active')));
+COMMENT ON POLICY "re_property_photos_authenticated_select" ON "public"."re_property_photos" IS 'The caller''s own rows, and: photos of actively listed properties are public';
+
+-- create policy re_property_photos_owner_delete on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_delete" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
+
+-- create policy re_property_photos_owner_insert on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_insert" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
+
+-- create policy re_property_photos_owner_update on public.re_property_photos
+CREATE POLICY "re_property_photos_owner_update" ON "public"."re_property_photos"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())))
     WITH CHECK (exists (select 1 from re_properties p where p.id = re_property_photos.property_id and p.owner_id = (select auth.uid())));
@@ -2923,7 +3107,7 @@ CREATE POLICY "re_property_photos_owner_all" ON "public"."re_property_photos"
 CREATE POLICY "re_property_photos_public_select" ON "public"."re_property_photos"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (exists (select 1 from re_listings l where l.property_id = re_property_photos.property_id and l.status = 'active'));
 COMMENT ON POLICY "re_property_photos_public_select" ON "public"."re_property_photos" IS 'Photos of actively listed properties are public';
 
@@ -3179,10 +3363,32 @@ CREATE POLICY "subscription_notifications_service_role_all" ON "public"."subscri
     USING (true)
     WITH CHECK (true);
 
--- create policy survey_questions_author_all on public.survey_questions
-CREATE POLICY "survey_questions_author_all" ON "public"."survey_questions"
+-- create policy survey_questions_authenticated_select on public.survey_questions
+CREATE POLICY "survey_questions_authenticated_select" ON "public"."survey_questions"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid()))) or (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.is_published)));
+COMMENT ON POLICY "survey_questions_authenticated_select" ON "public"."survey_questions" IS 'The caller''s own rows, and: questions of published surveys are public';
+
+-- create policy survey_questions_author_delete on public.survey_questions
+CREATE POLICY "survey_questions_author_delete" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
+
+-- create policy survey_questions_author_insert on public.survey_questions
+CREATE POLICY "survey_questions_author_insert" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
+
+-- create policy survey_questions_author_update on public.survey_questions
+CREATE POLICY "survey_questions_author_update" ON "public"."survey_questions"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())))
     WITH CHECK (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.created_by = (select auth.uid())));
@@ -3191,7 +3397,7 @@ CREATE POLICY "survey_questions_author_all" ON "public"."survey_questions"
 CREATE POLICY "survey_questions_public_select" ON "public"."survey_questions"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (exists (select 1 from survey_templates t where t.id = survey_questions.template_id and t.is_published));
 COMMENT ON POLICY "survey_questions_public_select" ON "public"."survey_questions" IS 'Questions of published surveys are public';
 
@@ -3234,10 +3440,32 @@ CREATE POLICY "survey_responses_service_role_all" ON "public"."survey_responses"
     USING (true)
     WITH CHECK (true);
 
--- create policy survey_templates_author_all on public.survey_templates
-CREATE POLICY "survey_templates_author_all" ON "public"."survey_templates"
+-- create policy survey_templates_authenticated_select on public.survey_templates
+CREATE POLICY "survey_templates_authenticated_select" ON "public"."survey_templates"
     AS PERMISSIVE
-    FOR ALL
+    FOR SELECT
+    TO "authenticated"
+    USING ((created_by = (select auth.uid())) or (is_published));
+COMMENT ON POLICY "survey_templates_authenticated_select" ON "public"."survey_templates" IS 'The author''s templates, and published templates';
+
+-- create policy survey_templates_author_delete on public.survey_templates
+CREATE POLICY "survey_templates_author_delete" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR DELETE
+    TO "authenticated"
+    USING (created_by = (select auth.uid()));
+
+-- create policy survey_templates_author_insert on public.survey_templates
+CREATE POLICY "survey_templates_author_insert" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (created_by = (select auth.uid()));
+
+-- create policy survey_templates_author_update on public.survey_templates
+CREATE POLICY "survey_templates_author_update" ON "public"."survey_templates"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (created_by = (select auth.uid()))
     WITH CHECK (created_by = (select auth.uid()));
@@ -3246,7 +3474,7 @@ CREATE POLICY "survey_templates_author_all" ON "public"."survey_templates"
 CREATE POLICY "survey_templates_public_select" ON "public"."survey_templates"
     AS PERMISSIVE
     FOR SELECT
-    TO "anon", "authenticated"
+    TO "anon"
     USING (is_published);
 
 -- create policy survey_templates_service_role_all on public.survey_templates
@@ -3450,22 +3678,35 @@ CREATE POLICY "workspace_service_role_all" ON "public"."workspace"
     USING (true)
     WITH CHECK (true);
 
--- create policy workspace_members_member_select on public.workspace_members
-CREATE POLICY "workspace_members_member_select" ON "public"."workspace_members"
+-- create policy workspace_members_authenticated_select on public.workspace_members
+CREATE POLICY "workspace_members_authenticated_select" ON "public"."workspace_members"
     AS PERMISSIVE
     FOR SELECT
     TO "authenticated"
-    USING (user_id = (select auth.uid()) or user_is_workspace_member(workspace_id));
-COMMENT ON POLICY "workspace_members_member_select" ON "public"."workspace_members" IS 'Members see the member list of their workspaces (via a security definer helper, no policy recursion)';
+    USING ((exists (select 1 from workspace w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid()))) or (user_id = (select auth.uid()) or user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "workspace_members_authenticated_select" ON "public"."workspace_members" IS 'The caller''s own rows, and: members see the member list of their workspaces (via a security definer helper, no policy recursion)';
 
--- create policy workspace_members_owner_all on public.workspace_members
-CREATE POLICY "workspace_members_owner_all" ON "public"."workspace_members"
+-- create policy workspace_members_owner_delete on public.workspace_members
+CREATE POLICY "workspace_members_owner_delete" ON "public"."workspace_members"
     AS PERMISSIVE
-    FOR ALL
+    FOR DELETE
+    TO "authenticated"
+    USING (exists (select 1 from workspace w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+
+-- create policy workspace_members_owner_insert on public.workspace_members
+CREATE POLICY "workspace_members_owner_insert" ON "public"."workspace_members"
+    AS PERMISSIVE
+    FOR INSERT
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from workspace w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+
+-- create policy workspace_members_owner_update on public.workspace_members
+CREATE POLICY "workspace_members_owner_update" ON "public"."workspace_members"
+    AS PERMISSIVE
+    FOR UPDATE
     TO "authenticated"
     USING (exists (select 1 from workspace w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())))
     WITH CHECK (exists (select 1 from workspace w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
-COMMENT ON POLICY "workspace_members_owner_all" ON "public"."workspace_members" IS 'Workspace owners manage members';
 
 -- create policy workspace_members_service_role_all on public.workspace_members
 CREATE POLICY "workspace_members_service_role_all" ON "public"."workspace_members"

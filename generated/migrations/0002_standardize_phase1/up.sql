@@ -486,12 +486,30 @@ ALTER POLICY "call_transcripts_owner_select" ON "public"."call_transcripts"
     USING (exists (select 1 from call_logs c where c.id = call_transcripts.call_id and c.user_id = (select auth.uid())));
 COMMENT ON POLICY "call_transcripts_owner_select" ON "public"."call_transcripts" IS NULL;
 
--- alter policy workspace_members_owner_all on public.workspace_members
-ALTER POLICY "workspace_members_owner_all" ON "public"."workspace_members"
+-- alter policy workspace_members_authenticated_select on public.workspace_members
+ALTER POLICY "workspace_members_authenticated_select" ON "public"."workspace_members"
+    TO "authenticated"
+    USING ((exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid()))) or (user_id = (select auth.uid()) or user_is_workspace_member(workspace_id)));
+COMMENT ON POLICY "workspace_members_authenticated_select" ON "public"."workspace_members" IS 'The caller''s own rows, and: members see the member list of their workspaces (via a security definer helper, no policy recursion)';
+
+-- alter policy workspace_members_owner_delete on public.workspace_members
+ALTER POLICY "workspace_members_owner_delete" ON "public"."workspace_members"
+    TO "authenticated"
+    USING (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+COMMENT ON POLICY "workspace_members_owner_delete" ON "public"."workspace_members" IS NULL;
+
+-- alter policy workspace_members_owner_insert on public.workspace_members
+ALTER POLICY "workspace_members_owner_insert" ON "public"."workspace_members"
+    TO "authenticated"
+    WITH CHECK (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
+COMMENT ON POLICY "workspace_members_owner_insert" ON "public"."workspace_members" IS NULL;
+
+-- alter policy workspace_members_owner_update on public.workspace_members
+ALTER POLICY "workspace_members_owner_update" ON "public"."workspace_members"
     TO "authenticated"
     USING (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())))
     WITH CHECK (exists (select 1 from workspaces w where w.id = workspace_members.workspace_id and w.owner_id = (select auth.uid())));
-COMMENT ON POLICY "workspace_members_owner_all" ON "public"."workspace_members" IS 'Workspace owners manage members';
+COMMENT ON POLICY "workspace_members_owner_update" ON "public"."workspace_members" IS NULL;
 
 -- compatibility view ai_jobs over assistant_jobs
 CREATE VIEW "public"."ai_jobs" WITH (security_invoker = true) AS

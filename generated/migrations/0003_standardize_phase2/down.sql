@@ -279,9 +279,13 @@ ALTER INDEX "public"."idx_crm_leads_search_fts" RENAME TO "idx_leads_search_fts"
 -- squawk-ignore renaming-object
 ALTER INDEX "public"."idx_crm_leads_tags" RENAME TO "idx_leads_tags";
 -- squawk-ignore renaming-object
-ALTER POLICY "crm_leads_owner_all" ON "public"."leads" RENAME TO "leads_owner_all";
+ALTER POLICY "crm_leads_owner_insert" ON "public"."leads" RENAME TO "leads_owner_insert";
 -- squawk-ignore renaming-object
-ALTER POLICY "crm_leads_workspace_member_select" ON "public"."leads" RENAME TO "leads_workspace_member_select";
+ALTER POLICY "crm_leads_owner_update" ON "public"."leads" RENAME TO "leads_owner_update";
+-- squawk-ignore renaming-object
+ALTER POLICY "crm_leads_owner_delete" ON "public"."leads" RENAME TO "leads_owner_delete";
+-- squawk-ignore renaming-object
+ALTER POLICY "crm_leads_authenticated_select" ON "public"."leads" RENAME TO "leads_authenticated_select";
 -- squawk-ignore renaming-object
 ALTER POLICY "crm_leads_service_role_all" ON "public"."leads" RENAME TO "leads_service_role_all";
 -- squawk-ignore renaming-object
@@ -455,6 +459,7 @@ select
   avg(l.score) as average_score
 from leads l
 group by l.owner_id, l.status;
+REVOKE ALL ON TABLE "public"."analytics_lead_funnel" FROM anon, authenticated, service_role;
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "authenticated";
 GRANT SELECT ON TABLE "public"."analytics_lead_funnel" TO "service_role";
 COMMENT ON VIEW "public"."analytics_lead_funnel" IS 'Leads per owner and status; RLS on crm_leads applies to the caller';

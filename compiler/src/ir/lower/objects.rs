@@ -231,6 +231,24 @@ impl Lowerer<'_> {
         let grant_execute = roles(self, &f.grant_execute);
         let revoke_execute = roles(self, &f.revoke_execute);
         let allow = self.exemptions(file, &f.allow);
+        let api_reason = f.api_reason.as_ref().and_then(|r| {
+            if r.value.trim().is_empty() {
+                self.err(
+                    Diagnostic::error("exemption-without-reason", format!("function `{n}` has an empty `api_reason`"))
+                        .label(&loc(file, r), "empty")
+                        .help("say why API callers need to execute this function, or remove `api_reason`"),
+                );
+                return None;
+            }
+            if !f.security_definer.as_ref().is_some_and(|s| s.value) {
+                self.err(
+                    Diagnostic::warning("orphan-key", format!("function `{n}` has `api_reason` but is not security definer"))
+                        .label(&loc(file, r), "explains nothing")
+                        .help("remove `api_reason`: a function that runs with its caller's rights needs no reason to be executable"),
+                );
+            }
+            Some((r.value.trim().to_string(), loc(file, r)))
+        });
         self.ir.functions.push(Function {
             name: q,
             loc: loc(file, name),
@@ -246,6 +264,7 @@ impl Lowerer<'_> {
             comment: f.comment.as_ref().map(|c| c.value.clone()),
             grant_execute,
             revoke_execute,
+            api_reason,
             allow,
             deps,
         });

@@ -27,6 +27,18 @@ impl Lowerer<'_> {
                 .help("set `postgres = 15` or later: `security_invoker` views need PostgreSQL 15"),
             );
         }
+        self.ir.project.platform = match proj.platform.as_ref().map(|p| (p, p.value.as_str())) {
+            None | Some((_, "postgres")) => Platform::Postgres,
+            Some((_, "supabase")) => Platform::Supabase,
+            Some((p, other)) => {
+                self.err(
+                    Diagnostic::error("invalid-value", format!("`{other}` is not a platform"))
+                        .label(&loc(file, p), "unknown platform")
+                        .help("use `postgres` (plain PostgreSQL) or `supabase`"),
+                );
+                Platform::Postgres
+            }
+        };
         self.ir.project.default_schema = match &proj.default_schema {
             Some(s) => self.ident(file, s, "schema"),
             None => "public".into(),

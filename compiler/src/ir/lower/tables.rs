@@ -641,6 +641,7 @@ impl Lowerer<'_> {
                 rls_loc: t.rls.as_ref().map(|r| loc(file, r)),
                 rls_reason,
                 service_role_only: t.service_role_only.as_ref().is_some_and(|s| s.value),
+                sensitive: t.sensitive.as_ref().is_some_and(|s| s.value),
                 columns,
                 primary_key,
                 uniques,

@@ -33,7 +33,7 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
             }
             for (e, l) in p.using.iter().chain(p.with_check.iter()) {
                 if is_true(e) {
-                    out.push(Finding::new("anon-write-always-true", Subject::Table(i), format!("policy `{}` lets `anon` {} any row of `{}`", p.name, if p.command == PolicyCommand::All { "write".to_string() } else { p.command.sql().to_lowercase() }, t.name.name), l, "always true", "restrict the rows anon may write, or remove anon from `roles`"));
+                    out.push(Finding::new("anon-write-always-true", Subject::Table(i), format!("policy `{}` lets `anon` {} any row of `{}`", p.name, if p.command == PolicyCommand::All { "write".to_string() } else { p.command.sql().to_lowercase() }, t.name.name), l, "always true", if p.roles.is_empty() { "restrict the rows anon may write, or add `roles` naming the roles that may write (without `roles` the policy applies to every role, anon included)" } else if p.roles.iter().any(|(r, _)| r == "anon") { "restrict the rows anon may write, or remove `anon` from `roles`" } else { "restrict the rows anon may write, or replace `public` in `roles` by the roles that may write" }));
                     break;
                 }
             }
@@ -41,7 +41,8 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     }
 }
 
-fn is_true(expr: &str) -> bool {
+/// Whether an expression is literally true (`true`, `(true)`, `1 = 1`).
+pub fn is_true(expr: &str) -> bool {
     let e: String = expr.chars().filter(|c| !c.is_whitespace() && *c != '(' && *c != ')').collect();
     e.eq_ignore_ascii_case("true") || e == "1=1"
 }

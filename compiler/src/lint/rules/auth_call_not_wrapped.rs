@@ -40,10 +40,11 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let calls = bare.iter().map(|b| format!("`{b}()`")).collect::<Vec<_>>().join(", ");
-                out.push(
-                    Finding::new("auth-call-not-wrapped", Subject::Table(i), format!("policy `{}` calls {calls} once per row", p.name), l, "evaluated for every row", format!("write `{fixed}`"))
-                        .with_fix(Fix::SetPolicyExpression { file: l.file, table: t.name.name.clone(), policy: p.name.clone(), key, text: fixed }),
-                );
+                let mut finding = Finding::new("auth-call-not-wrapped", Subject::Table(i), format!("policy `{}` calls {calls} once per row", p.name), l, "evaluated for every row", format!("write `{fixed}`"));
+                if let Some(call) = first_unwrapped(text) {
+                    finding = finding.within(call);
+                }
+                out.push(finding.with_fix(Fix::SetPolicyExpression { file: l.file, table: t.name.name.clone(), policy: p.name.clone(), key, text: fixed }));
             }
         }
     }
@@ -102,6 +103,29 @@ pub fn bare_auth_calls(text: &str) -> Vec<String> {
 /// Wraps every bare `auth.<fn>()` in `(select ...)`, leaving wrapped ones alone.
 pub fn wrap_auth_calls(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for (range, wrapped) in auth_calls(text) {
+        out.push_str(&text[at..range.start]);
+        if wrapped {
+            out.push_str(&text[range.clone()]);
+        } else {
+            out.push_str(&format!("(select {})", &text[range.clone()]));
+        }
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Where the first call that is not written `(select ...)` is, for the label.
+fn first_unwrapped(text: &str) -> Option<std::ops::Range<usize>> {
+    auth_calls(text).into_iter().find(|(_, wrapped)| !wrapped).map(|(r, _)| r)
+}
+
+/// Every call of an auth function or `current_setting(...)`, with whether it is written
+/// directly inside `(select ...)`.
+fn auth_calls(text: &str) -> Vec<(std::ops::Range<usize>, bool)> {
+    let mut calls = Vec::new();
     // ASCII lower case keeps every byte offset of `text` (full Unicode lower case does
     // not: `İ` becomes three bytes), and the calls looked for are ASCII.
     let lower = text.to_ascii_lowercase();
@@ -116,22 +140,13 @@ pub fn wrap_auth_calls(text: &str) -> String {
         match hit {
             Some(len) if boundary => {
                 let wrapped = lower[..i].trim_end().strip_suffix("select").is_some_and(|b| b.trim_end().ends_with('('));
-                let original = &text[i..i + len];
-                if wrapped {
-                    out.push_str(original);
-                } else {
-                    out.push_str(&format!("(select {original})"));
-                }
+                calls.push((i..i + len, wrapped));
                 i += len;
             }
-            _ => {
-                let ch = text[i..].chars().next().unwrap_or(' ');
-                out.push(ch);
-                i += ch.len_utf8();
-            }
+            _ => i += text[i..].chars().next().map_or(1, char::len_utf8),
         }
     }
-    out
+    calls
 }
 
 /// The length of a `current_setting(...)` call at the start of `lower`, up to its

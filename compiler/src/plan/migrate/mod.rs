@@ -33,6 +33,8 @@ pub struct MigrationRequest<'a> {
     pub accepted: &'a [AcceptedLoss],
     pub lock_timeout: &'a str,
     pub statement_timeout: &'a str,
+    /// Where the database runs: on Supabase, new objects lose the default privileges.
+    pub platform: crate::ir::Platform,
 }
 
 /// The files of one migration.
@@ -122,6 +124,14 @@ impl Planner<'_> {
     }
 }
 
+/// Which way a script goes, and what it starts with.
+struct Direction<'a> {
+    forward: bool,
+    /// Compatibility views dropped before anything else (rollback).
+    drop_first: &'a [QName],
+    platform: crate::ir::Platform,
+}
+
 /// Plans one direction from `old` to `new`.
 fn plan_direction(
     old: &Snapshot,
@@ -129,9 +139,13 @@ fn plan_direction(
     renames: &[AppliedRename],
     col_renames: &[(QName, String, String)],
     accepted: &[AcceptedLoss],
-    forward: bool,
-    drop_first: &[QName],
+    direction: Direction,
 ) -> Result<Script, Vec<Diagnostic>> {
+    let Direction {
+        forward,
+        drop_first,
+        platform,
+    } = direction;
     let mut p = Planner {
         forward,
         accepted,
@@ -159,8 +173,10 @@ fn plan_direction(
         .map(|s| format!("DROP SCHEMA {};", quote_ident(s)))
         .collect();
     let (old, rename_sections) = apply_renames(old, new, renames, col_renames);
-    let old_ir = old.into_ir();
-    let new_ir = new.to_ir();
+    let mut old_ir = old.into_ir();
+    let mut new_ir = new.to_ir();
+    old_ir.project.platform = platform;
+    new_ir.project.platform = platform;
     let mut sink = Diagnostics::default();
     let old_order = order_by_dependencies(&old_ir, &mut sink)
         .map(|p| p.order)
@@ -359,7 +375,7 @@ fn plan_direction(
                     None => {
                         let deferred = |k: usize| new_plan.deferred_fks.contains(&(i, k));
                         let mut v = vec![create_table(t, &deferred)];
-                        v.extend(table_extras(t));
+                        v.extend(table_extras(t, new_ir.project.platform));
                         p.script.push(format!("create table {}", t.name), v);
                     }
                     Some(o) => alter_table(&mut p, o, t, &mut validate),
@@ -379,7 +395,7 @@ fn plan_direction(
                 match find(&old_ir.functions, &f.name, |x| &x.name) {
                     Some(o) if o == f => {}
                     Some(o) if replaceable(o, f) => {
-                        let mut stmts = create_function(f);
+                        let mut stmts = create_function(f, new_ir.project.platform);
                         stmts[0] =
                             stmts[0].replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1);
                         // A replaced function keeps its privileges and comment: undo
@@ -395,24 +411,15 @@ fn plan_direction(
                                 quote_role(r)
                             ));
                         }
-                        for (r, _) in o
-                            .revoke_execute
-                            .iter()
-                            .filter(|(r, _)| !f.revoke_execute.iter().any(|(x, _)| x == r))
-                        {
-                            stmts.push(format!(
-                                "GRANT EXECUTE ON FUNCTION {sig} TO {};",
-                                quote_role(r)
-                            ));
-                        }
                         if o.comment.is_some() && f.comment.is_none() {
                             stmts.push(format!("COMMENT ON FUNCTION {sig} IS NULL;"));
                         }
                         p.script.push(format!("replace function {}", f.name), stmts);
                     }
-                    _ => p
-                        .script
-                        .push(format!("create function {}", f.name), create_function(f)),
+                    _ => p.script.push(
+                        format!("create function {}", f.name),
+                        create_function(f, new_ir.project.platform),
+                    ),
                 }
             }
             Node::View(i) => {
@@ -420,8 +427,10 @@ fn plan_direction(
                 if find(&old_ir.views, &v.name, |x| &x.name).is_none()
                     || rebuild_views.contains(&v.name)
                 {
-                    p.script
-                        .push(format!("create view {}", v.name), create_view(v));
+                    p.script.push(
+                        format!("create view {}", v.name),
+                        create_view(v, new_ir.project.platform),
+                    );
                 } else if let Some(o) = find(&old_ir.views, &v.name, |x| &x.name) {
                     let kind = if v.materialized {
                         "MATERIALIZED VIEW"
@@ -639,8 +648,11 @@ pub fn plan_migration(req: &MigrationRequest, diags: &mut Diagnostics) -> Option
         &renames,
         &col_renames,
         req.accepted,
-        true,
-        &[],
+        Direction {
+            forward: true,
+            drop_first: &[],
+            platform: req.platform,
+        },
     ) {
         Ok(s) => s,
         Err(problems) => {
@@ -686,16 +698,22 @@ pub fn plan_migration(req: &MigrationRequest, diags: &mut Diagnostics) -> Option
         })
         .collect();
     let compat_names: Vec<QName> = compat.iter().map(|r| r.from.clone()).collect();
-    let down =
-        match plan_direction_reverse(req.new, req.old, &inverse, &inverse_cols, &compat_names) {
-            Ok(s) => s,
-            Err(problems) => {
-                for d in problems {
-                    diags.push(d);
-                }
-                return None;
+    let down = match plan_direction_reverse(
+        req.new,
+        req.old,
+        &inverse,
+        &inverse_cols,
+        &compat_names,
+        req.platform,
+    ) {
+        Ok(s) => s,
+        Err(problems) => {
+            for d in problems {
+                diags.push(d);
             }
-        };
+            return None;
+        }
+    };
     let mut warnings = Vec::new();
     for r in &renames {
         for f in &req.new.functions {
@@ -767,6 +785,18 @@ fn plan_direction_reverse(
     renames: &[AppliedRename],
     cols: &[(QName, String, String)],
     compat: &[QName],
+    platform: crate::ir::Platform,
 ) -> Result<Script, Vec<Diagnostic>> {
-    plan_direction(from, to, renames, cols, &[], false, compat)
+    plan_direction(
+        from,
+        to,
+        renames,
+        cols,
+        &[],
+        Direction {
+            forward: false,
+            drop_first: compat,
+            platform,
+        },
+    )
 }

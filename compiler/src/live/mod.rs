@@ -1,0 +1,9 @@
+//! Live databases: a PostgreSQL client (TLS through rustls), and the commands that use
+//! it: `deploy` and `status` (the migration history table).
+
+pub mod connect;
+pub mod deploy;
+pub mod url;
+
+pub use connect::connect;
+pub use url::Target;
