@@ -113,6 +113,21 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Compare a database with the compiled schema (or the last released migration) and
+    /// list every difference; exit 1 on drift.
+    Diff {
+        /// Project directory holding `schemac.toml` and `domains/`.
+        #[arg(long, default_value = "schemas")]
+        project: PathBuf,
+        #[command(flatten)]
+        db: live_cli::DbArgs,
+        /// What the database should match.
+        #[arg(long, value_enum, default_value_t = live_cli::Against::Schema)]
+        against: live_cli::Against,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = live_cli::DiffFormat::Human)]
+        format: live_cli::DiffFormat,
+    },
     /// List the migrations a database has applied and the pending ones.
     Status {
         #[command(flatten)]
@@ -170,6 +185,12 @@ fn main() -> ExitCode {
         }
         Command::Deploy { db, dry_run } => live_cli::deploy(&db, dry_run),
         Command::Status { db } => live_cli::status(&db),
+        Command::Diff {
+            project,
+            db,
+            against,
+            format,
+        } => live_cli::diff(&project, &db, against, format),
         Command::JsonSchema { kind } => {
             outln!("{}", schemac::syntax::json_schema(&kind));
             ExitCode::SUCCESS

@@ -121,3 +121,104 @@ pub fn deploy(db: &DbArgs, dry_run: bool) -> ExitCode {
         Err(e) => fail(&e),
     }
 }
+
+/// What `schemac diff` compares the database with.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Against {
+    /// The compiled TOML project.
+    Schema,
+    /// The state after the last released migration (`snapshot.json`).
+    LastMigration,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Json,
+    Github,
+}
+
+pub fn diff(project: &Path, db: &DbArgs, against: Against, format: DiffFormat) -> ExitCode {
+    let run = || -> Result<(Vec<live::drift::Drift>, &'static str), String> {
+        let c = schemac::compile(project);
+        let Some(ir) = c.ir.filter(|_| !c.diagnostics.has_errors()) else {
+            return Err(format!(
+                "{} does not compile: run `schemac check --project {}` for the errors",
+                project.display(),
+                project.display()
+            ));
+        };
+        let (expected, label) = match against {
+            Against::Schema => (ir, "the compiled schema"),
+            Against::LastMigration => {
+                let snap = schemac::history::last_snapshot(
+                    &db.out.join("migrations"),
+                    &ir.project.default_schema,
+                )?;
+                let mut from_snapshot = snap.into_ir();
+                from_snapshot.project = ir.project.clone();
+                (from_snapshot, "the last released migration")
+            }
+        };
+        let t = target(db)?;
+        let mut client = live::connect(&t)?;
+        let mut query = |sql: &str| -> Result<Vec<Vec<String>>, String> {
+            let messages = client.simple_query(sql).map_err(|e| e.to_string())?;
+            Ok(messages
+                .iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(r) => Some(
+                        (0..r.len())
+                            .map(|i| r.get(i).unwrap_or("").to_string())
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect())
+        };
+        Ok((live::drift::compare(&expected, &mut query)?, label))
+    };
+    let (drifts, label) = match run() {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    match format {
+        DiffFormat::Json => {
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&drifts).unwrap_or_else(|_| "[]".into())
+            );
+        }
+        DiffFormat::Github => {
+            for d in &drifts {
+                outln!(
+                    "::error title=schemac drift ({})::{}: {}",
+                    d.kind,
+                    d.object.replace("::", ": :"),
+                    d.detail.replace('\n', " ")
+                );
+            }
+        }
+        DiffFormat::Human => {
+            let mut group = "";
+            for d in &drifts {
+                let kind = d.object.split(' ').next().unwrap_or("");
+                if kind != group {
+                    outln!("{kind}:");
+                    group = kind;
+                }
+                outln!("  {:<8} {}: {}", d.kind, d.object, d.detail);
+            }
+        }
+    }
+    if drifts.is_empty() {
+        errln!("schemac: no drift: the database matches {label}");
+        ExitCode::SUCCESS
+    } else {
+        errln!(
+            "schemac: {} difference(s) between the database and {label}",
+            drifts.len()
+        );
+        ExitCode::from(1)
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod deploy;
+pub mod drift;
 pub mod url;
 
 pub use connect::connect;

@@ -548,6 +548,24 @@ impl Server {
     }
 
     /// Rows of a query as `|`-separated text lines.
+    /// Rows as values (unit and record separators, so values may hold `|` and newlines).
+    pub fn rows(&self, db: &str, sql: &str) -> Result<Vec<Vec<String>>, String> {
+        let out = self
+            .psql_base(db)
+            .args(["-A", "-t", "-F", "\u{1f}", "-R", "\u{1e}", "-c", sql])
+            .output()
+            .map_err(|e| format!("cannot run psql: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .trim_end_matches('\n')
+            .split('\u{1e}')
+            .filter(|r| !r.is_empty())
+            .map(|r| r.split('\u{1f}').map(str::to_string).collect())
+            .collect())
+    }
+
     pub fn query(&self, db: &str, sql: &str) -> Result<Vec<String>, String> {
         let out = self
             .psql_base(db)

@@ -1,0 +1,628 @@
+//! Drift: the live database's catalogs compared with the compiled schema, object by
+//! object. Used by `schemac diff` and by the tests (which compare every database they
+//! build with the IR it came from).
+//!
+//! Compared: tables and their RLS flag; columns (order, type, NOT NULL, default, identity,
+//! generated); primary keys, unique, check and foreign-key constraints (target, actions,
+//! deferrability); indexes; enums and their values; views (kind, `security_invoker`,
+//! `check_option`); functions (security definer, volatility, `search_path`, who may
+//! execute them); triggers; policies (command, roles, permissive, which clauses); table
+//! grants. Defaults are compared by their text without casts, parentheses and case
+//! (those with typed literals such as `interval '1 day'`, by presence). Other expressions
+//! are compared by presence: PostgreSQL rewrites them, so comparing their text would
+//! report drift where there is none.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ir::{Deferrable, FkAction, Ir, PolicyCommand};
+use crate::lint::privileges::TABLE_PRIVILEGES;
+
+/// One difference.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Drift {
+    /// `table public.crm_leads`, `policy crm_leads_owner_select on public.crm_leads`.
+    pub object: String,
+    /// `missing` (in the schema, not in the database), `extra` (the other way), `changed`.
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+/// Runs one catalog query and returns its rows, every value as text (`t`/`f` for booleans,
+/// an empty string for NULL).
+pub type Query<'a> = dyn FnMut(&str) -> Result<Vec<Vec<String>>, String> + 'a;
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn action_code(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "a",
+        FkAction::Restrict => "r",
+        FkAction::Cascade => "c",
+        FkAction::SetNull => "n",
+        FkAction::SetDefault => "d",
+    }
+}
+
+/// Whether a default's text can be compared with the one PostgreSQL stores: typed
+/// literals (`interval '15 minutes'` is stored as `'00:15:00'::interval`) cannot, and are
+/// compared by presence only.
+fn comparable(e: &str) -> bool {
+    let lower = e.to_ascii_lowercase();
+    !["interval", "timestamp", "date", "time"].iter().any(|k| {
+        lower.match_indices(k).any(|(i, _)| {
+            lower[i + k.len()..]
+                .trim_start_matches(|c: char| c.is_alphanumeric() || c == ' ' || c == '_')
+                .starts_with('\'')
+        })
+    })
+}
+
+/// A default expression without casts, parentheses, spaces and case: `'queued'::app_status`
+/// and `'queued'` compare equal, `'running'` does not.
+pub fn normalize_expr(e: &str) -> String {
+    let mut out = String::with_capacity(e.len());
+    let mut chars = e.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\'' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '\'' => {
+                in_string = true;
+                out.push(c);
+            }
+            ':' if chars.peek() == Some(&':') => {
+                chars.next();
+                // Skip the type name: letters, digits, `_`, `.`, `"`, `[]`, spaces inside
+                // `character varying` / `timestamp with time zone`.
+                while let Some(&n) = chars.peek() {
+                    if n.is_alphanumeric() || "_.\"[] ".contains(n) {
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+            }
+            '(' | ')' | ' ' | '\n' | '\t' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+struct Diffs(Vec<Drift>);
+
+impl Diffs {
+    fn push(&mut self, object: String, kind: &'static str, detail: impl Into<String>) {
+        self.0.push(Drift {
+            object,
+            kind,
+            detail: detail.into(),
+        });
+    }
+    /// Keyed rows: missing, extra, and changed values.
+    fn keyed(
+        &mut self,
+        what: &str,
+        expected: &BTreeMap<String, String>,
+        actual: &BTreeMap<String, String>,
+    ) {
+        for (k, e) in expected {
+            match actual.get(k) {
+                None => self.push(format!("{what} {k}"), "missing", "not in the database"),
+                Some(a) if a != e => self.push(
+                    format!("{what} {k}"),
+                    "changed",
+                    format!("database: {a}; schema: {e}"),
+                ),
+                _ => {}
+            }
+        }
+        for k in actual.keys().filter(|k| !expected.contains_key(*k)) {
+            self.push(format!("{what} {k}"), "extra", "not in the schema");
+        }
+    }
+}
+
+/// Compares the database `query` reaches with `ir`. Differences come sorted by object.
+pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
+    let mut d = Diffs(Vec::new());
+    let schemas: BTreeSet<String> = ir
+        .tables
+        .iter()
+        .map(|t| t.name.schema.clone())
+        .chain(ir.views.iter().map(|v| v.name.schema.clone()))
+        .chain(ir.functions.iter().map(|f| f.name.schema.clone()))
+        .chain(ir.enums.iter().map(|e| e.name.schema.clone()))
+        .chain(std::iter::once(ir.project.default_schema.clone()))
+        .collect();
+    let in_list = schemas.iter().map(|s| lit(s)).collect::<Vec<_>>().join(",");
+    let ds = &ir.project.default_schema;
+
+    // Tables and RLS.
+    let rows = query(&format!(
+        "select n.nspname || '.' || c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind in ('r','p') and n.nspname in ({in_list}) order by 1"
+    ))?;
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| (r[0].clone(), format!("RLS {}", on_off(&r[1]))))
+        .collect();
+    let expected: BTreeMap<String, String> = ir
+        .tables
+        .iter()
+        .map(|t| {
+            (
+                t.name.to_string(),
+                format!("RLS {}", if t.rls { "on" } else { "off" }),
+            )
+        })
+        .collect();
+    d.keyed("table", &expected, &actual);
+
+    // Columns of the tables both sides have.
+    let rows = query(&format!(
+        "select n.nspname || '.' || c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+         case when a.attgenerated = '' then coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') else '' end, \
+         a.attgenerated = 's', a.attidentity \
+         from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace \
+         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum \
+         where c.relkind in ('r','p') and n.nspname in ({in_list}) and a.attnum > 0 and not a.attisdropped order by 1, a.attnum"
+    ))?;
+    let mut by_table: BTreeMap<&str, Vec<&Vec<String>>> = BTreeMap::new();
+    for r in &rows {
+        by_table.entry(r[0].as_str()).or_default().push(r);
+    }
+    for t in &ir.tables {
+        let tn = t.name.to_string();
+        let Some(cols) = by_table.get(tn.as_str()) else {
+            continue;
+        };
+        let mut expected = BTreeMap::new();
+        let mut actual = BTreeMap::new();
+        for c in &t.columns {
+            let ty = crate::ir::types::format_type_name(&c.canonical_ty, ds).replace('"', "");
+            let default = match c.default.as_deref() {
+                Some(e) if comparable(e) => normalize_expr(e),
+                Some(_) => "set".to_string(),
+                None => String::new(),
+            };
+            let identity = match c.identity {
+                Some(crate::ir::Identity::Always) => "a",
+                Some(crate::ir::Identity::ByDefault) => "d",
+                None => "",
+            };
+            expected.insert(
+                c.name.clone(),
+                format!(
+                    "{ty} not_null={} default=[{default}] generated={} identity=[{identity}]",
+                    c.not_null,
+                    c.generated.is_some()
+                ),
+            );
+        }
+        for r in cols {
+            let ty = r[2].replace('"', "");
+            let ty = ty
+                .strip_prefix(&format!("{ds}."))
+                .unwrap_or(&ty)
+                .to_string();
+            let ty = if ty.ends_with("[]") {
+                ty.replace(&format!("{ds}."), "")
+            } else {
+                ty
+            };
+            let ir_default = t.column(&r[1]).and_then(|c| c.default.as_deref());
+            let default = match (r[4].as_str(), ir_default) {
+                ("", _) => String::new(),
+                (_, Some(e)) if !comparable(e) => "set".to_string(),
+                (stored, _) => normalize_expr(stored),
+            };
+            actual.insert(
+                r[1].clone(),
+                format!(
+                    "{ty} not_null={} default=[{default}] generated={} identity=[{}]",
+                    r[3] == "t",
+                    r[5] == "t",
+                    r[6]
+                ),
+            );
+        }
+        d.keyed(&format!("column {tn}:"), &expected, &actual);
+        // The order of the columns both sides have (a dropped or added one is reported
+        // above, not as a move of every column after it).
+        let order_e: Vec<&str> = t
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|n| actual.contains_key(*n))
+            .collect();
+        let order_a: Vec<&str> = cols
+            .iter()
+            .map(|r| r[1].as_str())
+            .filter(|n| expected.contains_key(*n))
+            .collect();
+        if order_e != order_a {
+            d.push(
+                format!("table {tn}"),
+                "changed",
+                format!(
+                    "column order: database {}; schema {}",
+                    order_a.join(", "),
+                    order_e.join(", ")
+                ),
+            );
+        }
+    }
+
+    // Constraints.
+    let rows = query(&format!(
+        "select n.nspname || '.' || cl.relname, c.conname, c.contype, coalesce(rn.nspname || '.' || rc.relname, ''), \
+         c.confdeltype, c.confupdtype, c.condeferrable, c.condeferred \
+         from pg_constraint c join pg_class cl on cl.oid = c.conrelid join pg_namespace n on n.oid = cl.relnamespace \
+         left join pg_class rc on rc.oid = c.confrelid left join pg_namespace rn on rn.oid = rc.relnamespace \
+         where n.nspname in ({in_list}) and c.contype in ('p','u','c','f') order by 1, 2"
+    ))?;
+    let kind_name = |k: &str| match k {
+        "p" => "primary key",
+        "u" => "unique",
+        "c" => "check",
+        _ => "foreign key",
+    };
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            let v = if r[2] == "f" {
+                format!(
+                    "foreign key to {} on delete {} on update {} deferrable {} deferred {}",
+                    r[3], r[4], r[5], r[6], r[7]
+                )
+            } else {
+                format!("{} deferrable {} deferred {}", kind_name(&r[2]), r[6], r[7])
+            };
+            (format!("{} on {}", r[1], r[0]), v)
+        })
+        .collect();
+    let mut expected = BTreeMap::new();
+    for t in &ir.tables {
+        let tn = t.name.to_string();
+        let plain = |k: &str| format!("{} deferrable f deferred f", kind_name(k));
+        if let Some(pk) = &t.primary_key {
+            expected.insert(format!("{} on {tn}", pk.name), plain("p"));
+        }
+        for u in &t.uniques {
+            expected.insert(format!("{} on {tn}", u.name), plain("u"));
+        }
+        for c in &t.checks {
+            expected.insert(format!("{} on {tn}", c.name), plain("c"));
+        }
+        for fk in &t.foreign_keys {
+            let (df, dd) = match fk.deferrable {
+                None => ("f", "f"),
+                Some(Deferrable::InitiallyImmediate) => ("t", "f"),
+                Some(Deferrable::InitiallyDeferred) => ("t", "t"),
+            };
+            expected.insert(
+                format!("{} on {tn}", fk.name),
+                format!(
+                    "foreign key to {} on delete {} on update {} deferrable {df} deferred {dd}",
+                    fk.target,
+                    action_code(fk.on_delete),
+                    action_code(fk.on_update)
+                ),
+            );
+        }
+    }
+    d.keyed("constraint", &expected, &actual);
+
+    // Indexes (those backing keys included).
+    let rows = query(&format!(
+        "select schemaname || '.' || tablename, indexname from pg_indexes where schemaname in ({in_list}) order by 1, 2"
+    ))?;
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| (format!("{} on {}", r[1], r[0]), String::new()))
+        .collect();
+    let mut expected = BTreeMap::new();
+    for t in &ir.tables {
+        for n in t
+            .primary_key
+            .iter()
+            .map(|p| &p.name)
+            .chain(t.uniques.iter().map(|u| &u.name))
+            .chain(t.indexes.iter().map(|i| &i.name))
+        {
+            expected.insert(format!("{n} on {}", t.name), String::new());
+        }
+    }
+    d.keyed("index", &expected, &actual);
+
+    // Enums.
+    let rows = query(&format!(
+        "select n.nspname || '.' || t.typname, string_agg(e.enumlabel, ', ' order by e.enumsortorder) from pg_type t \
+         join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid where n.nspname in ({in_list}) group by 1 order by 1"
+    ))?;
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| (r[0].clone(), format!("values {}", r[1])))
+        .collect();
+    let expected: BTreeMap<String, String> = ir
+        .enums
+        .iter()
+        .map(|e| {
+            (
+                e.name.to_string(),
+                format!("values {}", e.values.join(", ")),
+            )
+        })
+        .collect();
+    d.keyed("enum", &expected, &actual);
+
+    // Views.
+    let rows = query(&format!(
+        "select n.nspname || '.' || c.relname, c.relkind, coalesce(array_to_string(c.reloptions, ','), '') from pg_class c \
+         join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v','m') and n.nspname in ({in_list}) order by 1"
+    ))?;
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                format!(
+                    "{} options [{}]",
+                    if r[1] == "m" { "materialized" } else { "view" },
+                    r[2]
+                ),
+            )
+        })
+        .collect();
+    let expected: BTreeMap<String, String> = ir
+        .views
+        .iter()
+        .map(|v| {
+            let mut opts = Vec::new();
+            if v.security_invoker {
+                opts.push("security_invoker=true".to_string());
+            }
+            if let Some(c) = &v.check_option {
+                opts.push(format!("check_option={c}"));
+            }
+            (
+                v.name.to_string(),
+                format!(
+                    "{} options [{}]",
+                    if v.materialized {
+                        "materialized"
+                    } else {
+                        "view"
+                    },
+                    opts.join(",")
+                ),
+            )
+        })
+        .collect();
+    d.keyed("view", &expected, &actual);
+
+    // Functions, and who may execute them (NULL proacl: PUBLIC, the default).
+    let rows = query(&format!(
+        "select n.nspname || '.' || p.proname, p.prosecdef, p.provolatile, coalesce(array_to_string(p.proconfig, ','), ''), \
+         coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end, ',' order by 1) \
+           from aclexplode(p.proacl) a where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner), case when p.proacl is null then 'public' else '' end) \
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ({in_list}) and p.prokind = 'f' order by 1"
+    ))?;
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                format!(
+                    "security definer {} volatility {} config [{}] execute [{}]",
+                    r[1], r[2], r[3], r[4]
+                ),
+            )
+        })
+        .collect();
+    let expected: BTreeMap<String, String> = ir
+        .functions
+        .iter()
+        .map(|f| {
+            let cfg = match &f.search_path {
+                None => String::new(),
+                Some(sp) => {
+                    let parts: Vec<&str> = sp
+                        .split(',')
+                        .map(|s| s.trim().trim_matches('"'))
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    if parts.is_empty() {
+                        "search_path=\"\"".to_string()
+                    } else {
+                        format!("search_path={}", parts.join(", "))
+                    }
+                }
+            };
+            let mut exec: Vec<&str> = f.grant_execute.iter().map(|(r, _)| r.as_str()).collect();
+            exec.sort_unstable();
+            exec.dedup();
+            (
+                f.name.to_string(),
+                format!(
+                    "security definer {} volatility {} config [{cfg}] execute [{}]",
+                    if f.security_definer { "t" } else { "f" },
+                    &f.volatility[..1],
+                    exec.join(",")
+                ),
+            )
+        })
+        .collect();
+    d.keyed("function", &expected, &actual);
+
+    // Triggers.
+    let rows = query(&format!(
+        "select n.nspname || '.' || c.relname, t.tgname, t.tgenabled from pg_trigger t join pg_class c on c.oid = t.tgrelid \
+         join pg_namespace n on n.oid = c.relnamespace where not t.tgisinternal and n.nspname in ({in_list}) order by 1, 2"
+    ))?;
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            (
+                format!("{} on {}", r[1], r[0]),
+                if r[2] == "D" {
+                    "disabled".into()
+                } else {
+                    "enabled".into()
+                },
+            )
+        })
+        .collect();
+    let expected: BTreeMap<String, String> = ir
+        .tables
+        .iter()
+        .flat_map(|t| {
+            t.triggers
+                .iter()
+                .map(move |tr| (format!("{} on {}", tr.name, t.name), "enabled".to_string()))
+        })
+        .collect();
+    d.keyed("trigger", &expected, &actual);
+
+    // Policies.
+    let rows = query(&format!(
+        "select schemaname || '.' || tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual is not null, with_check is not null \
+         from pg_policies where schemaname in ({in_list}) order by 1, 2"
+    ))?;
+    let actual: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            let mut roles: Vec<&str> = r[3].split(',').collect();
+            roles.sort_unstable();
+            (
+                format!("{} on {}", r[1], r[0]),
+                format!(
+                    "{} for {} to {} using {} with_check {}",
+                    r[2].to_lowercase(),
+                    r[4].to_lowercase(),
+                    roles.join(","),
+                    r[5],
+                    r[6]
+                ),
+            )
+        })
+        .collect();
+    let mut expected = BTreeMap::new();
+    for t in &ir.tables {
+        for p in &t.policies {
+            let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
+            if roles.is_empty() {
+                roles.push("public");
+            }
+            roles.sort_unstable();
+            let cmd = match p.command {
+                PolicyCommand::All => "all",
+                PolicyCommand::Select => "select",
+                PolicyCommand::Insert => "insert",
+                PolicyCommand::Update => "update",
+                PolicyCommand::Delete => "delete",
+            };
+            expected.insert(
+                format!("{} on {}", p.name, t.name),
+                format!(
+                    "{} for {cmd} to {} using {} with_check {}",
+                    if p.permissive {
+                        "permissive"
+                    } else {
+                        "restrictive"
+                    },
+                    roles.join(","),
+                    if p.using.is_some() { "t" } else { "f" },
+                    if p.with_check.is_some() { "t" } else { "f" }
+                ),
+            );
+        }
+    }
+    d.keyed("policy", &expected, &actual);
+
+    // Table grants to anyone but the owner.
+    let rows = query(&format!(
+        "select n.nspname || '.' || c.relname, case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end, lower(a.privilege_type) \
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a \
+         where c.relkind in ('r','p') and n.nspname in ({in_list}) and a.grantee <> c.relowner order by 1, 2, 3"
+    ))?;
+    let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &rows {
+        actual
+            .entry(format!("{} to {}", r[0], r[1]))
+            .or_default()
+            .push(r[2].clone());
+    }
+    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in &ir.tables {
+        for g in &t.grants {
+            let e = expected
+                .entry(format!("{} to {}", t.name, g.role))
+                .or_default();
+            for p in TABLE_PRIVILEGES {
+                if g.privileges.iter().any(|x| x == "all" || x == p) && !e.iter().any(|x| x == p) {
+                    e.push(p.to_string());
+                }
+            }
+        }
+    }
+    let order = |v: &Vec<String>| {
+        let mut v = v.clone();
+        v.sort_by_key(|p| TABLE_PRIVILEGES.iter().position(|x| x == p));
+        v.join(", ")
+    };
+    let actual: BTreeMap<String, String> =
+        actual.iter().map(|(k, v)| (k.clone(), order(v))).collect();
+    let expected: BTreeMap<String, String> = expected
+        .iter()
+        .map(|(k, v)| (k.clone(), order(v)))
+        .collect();
+    d.keyed("grant on", &expected, &actual);
+
+    let mut out = d.0;
+    out.sort();
+    Ok(out)
+}
+
+fn on_off(b: &str) -> &'static str {
+    if b == "t" {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_expr;
+
+    #[test]
+    fn defaults_compare_without_casts_and_parentheses() {
+        assert_eq!(
+            normalize_expr("'queued'::app_status"),
+            normalize_expr("'queued'")
+        );
+        assert_eq!(normalize_expr("'{}'::jsonb"), normalize_expr("'{}'::jsonb"));
+        assert_eq!(normalize_expr("now()"), normalize_expr("NOW()"));
+        assert_eq!(normalize_expr("(0)::smallint"), normalize_expr("0"));
+        assert_eq!(
+            normalize_expr("'active'::character varying"),
+            normalize_expr("'active'")
+        );
+        assert_ne!(normalize_expr("'queued'"), normalize_expr("'running'"));
+        assert_ne!(normalize_expr("'a b'"), normalize_expr("'ab'"));
+        assert!(!super::comparable("now() + interval '15 minutes'"));
+        assert!(!super::comparable("timestamp with time zone '2020-01-01'"));
+        assert!(super::comparable("'queued'"));
+        assert!(super::comparable("now()"));
+    }
+}
