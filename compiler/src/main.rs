@@ -128,6 +128,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = live_cli::DiffFormat::Human)]
         format: live_cli::DiffFormat,
     },
+    /// Read an existing database into a TOML project (one domain per table-name prefix).
+    Import {
+        #[command(flatten)]
+        db: live_cli::DbArgs,
+        /// Project directory to write (`schemac.toml` and `domains/`).
+        #[arg(long, default_value = "schemas")]
+        project: PathBuf,
+        /// Schemas to import (repeat the flag); the first is the default schema.
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        /// Replace an existing project.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the migrations a database has applied and the pending ones.
     Status {
         #[command(flatten)]
@@ -185,6 +199,12 @@ fn main() -> ExitCode {
         }
         Command::Deploy { db, dry_run } => live_cli::deploy(&db, dry_run),
         Command::Status { db } => live_cli::status(&db),
+        Command::Import {
+            db,
+            project,
+            schemas,
+            force,
+        } => live_cli::import(&db, &project, &schemas, force),
         Command::Diff {
             project,
             db,

@@ -162,20 +162,7 @@ pub fn diff(project: &Path, db: &DbArgs, against: Against, format: DiffFormat) -
         };
         let t = target(db)?;
         let mut client = live::connect(&t)?;
-        let mut query = |sql: &str| -> Result<Vec<Vec<String>>, String> {
-            let messages = client.simple_query(sql).map_err(|e| e.to_string())?;
-            Ok(messages
-                .iter()
-                .filter_map(|m| match m {
-                    postgres::SimpleQueryMessage::Row(r) => Some(
-                        (0..r.len())
-                            .map(|i| r.get(i).unwrap_or("").to_string())
-                            .collect(),
-                    ),
-                    _ => None,
-                })
-                .collect())
-        };
+        let mut query = |sql: &str| live::rows(&mut client, sql);
         Ok((live::drift::compare(&expected, &mut query)?, label))
     };
     let (drifts, label) = match run() {
@@ -219,6 +206,51 @@ pub fn diff(project: &Path, db: &DbArgs, against: Against, format: DiffFormat) -
             "schemac: {} difference(s) between the database and {label}",
             drifts.len()
         );
+        ExitCode::from(1)
+    }
+}
+
+pub fn import(db: &DbArgs, project: &Path, schemas: &[String], force: bool) -> ExitCode {
+    let schemas = if schemas.is_empty() {
+        vec!["public".to_string()]
+    } else {
+        schemas.to_vec()
+    };
+    let run = || -> Result<live::import::Report, String> {
+        let t = target(db)?;
+        let mut client = live::connect(&t)?;
+        let mut query = |sql: &str| live::rows(&mut client, sql);
+        live::import::import(&mut query, &schemas, project, force)
+    };
+    let r = match run() {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    for (name, why) in &r.raw {
+        errln!("warning: `{name}` imported as a raw SQL block: {why}");
+    }
+    for rule in &r.relaxed {
+        errln!("warning: the imported names break `{rule}`: set to a warning in [lint] until they are renamed");
+    }
+    for (object, rule) in &r.exempted {
+        errln!(
+            "warning: `{object}` breaks `{rule}` in the database: exempted with a reason to review"
+        );
+    }
+    for e in &r.errors {
+        errln!("error: {e}");
+    }
+    errln!(
+        "schemac: imported {} table(s) into {} ({} file(s), {} raw block(s))",
+        r.tables,
+        project.display(),
+        r.files,
+        r.raw.len()
+    );
+    if r.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        errln!("schemac: the imported project does not build yet: fix the errors above, then `schemac check`");
         ExitCode::from(1)
     }
 }

@@ -1,0 +1,820 @@
+//! The catalogs of the imported schemas, read into plain structs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::live::drift::Query;
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub server_major: i64,
+    pub database: String,
+    /// Supabase's default privileges are in place (the API roles get every new object in
+    /// `public`): the project is imported with `platform = "supabase"`.
+    pub supabase: bool,
+    pub tables: Vec<Table>,
+    pub enums: Vec<Enum>,
+    pub views: Vec<View>,
+    pub functions: Vec<Function>,
+    /// Objects the language cannot express, as SQL, with what they are.
+    pub raws: Vec<Raw>,
+    /// Tables of other schemas that imported objects refer to: name to (column, type).
+    pub external_tables: BTreeMap<String, Vec<(String, String)>>,
+    pub external_functions: BTreeSet<String>,
+    pub external_schemas: BTreeSet<String>,
+    pub roles: BTreeSet<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    pub rls: bool,
+    pub comment: Option<String>,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<(String, Vec<String>)>,
+    pub uniques: Vec<(String, Vec<String>, bool)>,
+    pub checks: Vec<(String, String)>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+    pub policies: Vec<Policy>,
+    pub grants: BTreeMap<String, Vec<String>>,
+    pub triggers: Vec<Trigger>,
+}
+
+#[derive(Debug, Default)]
+pub struct Column {
+    pub name: String,
+    pub ty: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub identity: Option<&'static str>,
+    pub generated: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub target: String,
+    pub target_columns: Vec<String>,
+    pub on_delete: &'static str,
+    pub on_update: &'static str,
+    pub deferrable: Option<&'static str>,
+}
+
+#[derive(Debug)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub method: String,
+    pub columns: Vec<String>,
+    pub expressions: Vec<String>,
+    pub predicate: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Policy {
+    pub name: String,
+    pub permissive: bool,
+    pub roles: Vec<String>,
+    pub command: String,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Trigger {
+    pub name: String,
+    pub timing: &'static str,
+    pub events: Vec<&'static str>,
+    pub for_each_row: bool,
+    pub function: String,
+    pub condition: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Enum {
+    pub schema: String,
+    pub name: String,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct View {
+    pub schema: String,
+    pub name: String,
+    pub query: String,
+    pub materialized: bool,
+    pub security_invoker: bool,
+    pub check_option: Option<String>,
+    pub comment: Option<String>,
+    pub grants: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug)]
+pub struct Function {
+    pub schema: String,
+    pub name: String,
+    pub arguments: Vec<(String, String, Option<String>)>,
+    pub returns: String,
+    pub language: String,
+    pub body: String,
+    pub volatility: &'static str,
+    pub security_definer: bool,
+    pub search_path: Option<String>,
+    pub comment: Option<String>,
+    pub execute: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Raw {
+    /// Table whose domain the block belongs to (or the object's own name).
+    pub owner: String,
+    pub name: String,
+    pub sql: String,
+    pub why: String,
+    pub depends_on: Vec<String>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// A type as `format_type` prints it, in the language's spelling: identifiers unquoted
+/// (`"Mood"[]` is written `Mood[]`).
+fn type_name(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut chars = t.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                out.push('"');
+            }
+            '"' => quoted = !quoted,
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// PostgreSQL's array text (`{a,b,"c d"}`) as items.
+fn pg_array(s: &str) -> Vec<String> {
+    let inner = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if !inner.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn privileges(list: &mut Vec<String>) {
+    const ALL: [&str; 7] = [
+        "select",
+        "insert",
+        "update",
+        "delete",
+        "truncate",
+        "references",
+        "trigger",
+    ];
+    list.sort_by_key(|p| ALL.iter().position(|x| x == p));
+    list.dedup();
+    if ALL.iter().all(|p| list.iter().any(|x| x == p)) {
+        *list = vec!["all".to_string()];
+    }
+}
+
+fn action(c: &str) -> &'static str {
+    match c {
+        "r" => "restrict",
+        "c" => "cascade",
+        "n" => "set_null",
+        "d" => "set_default",
+        _ => "no_action",
+    }
+}
+
+/// Reads everything in `schemas`.
+pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
+    let mut cat = Catalog::default();
+    let in_list = schemas.iter().map(|s| lit(s)).collect::<Vec<_>>().join(",");
+    let row = query(
+        "select current_setting('server_version_num')::int / 10000, current_database(), \
+        exists (select 1 from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace \
+        where n.nspname = 'public' and array_to_string(d.defaclacl, ',') like '%anon=%')",
+    )?;
+    let first = row.first().ok_or("the server returned no version")?;
+    cat.server_major = first[0].parse().unwrap_or(15);
+    cat.database = first[1].clone();
+    cat.supabase = first[2] == "t";
+
+    // Objects that belong to extensions are the extension's, not the project's.
+    let ext = "not exists (select 1 from pg_depend e where e.objid = {oid} and e.deptype = 'e')";
+    let not_ext = |oid: &str| ext.replace("{oid}", oid);
+
+    // Tables.
+    let rows = query(&format!(
+        "select c.oid, n.nspname, c.relname, c.relrowsecurity, coalesce(obj_description(c.oid, 'pg_class'), ''), \
+         coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end || ':' || lower(a.privilege_type), ',' order by 1) \
+           from aclexplode(c.relacl) a where a.grantee <> c.relowner), '') \
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind in ('r','p') and not c.relispartition and n.nspname in ({in_list}) and {} order by 2, 3",
+        not_ext("c.oid")
+    ))?;
+    let mut oids = Vec::new();
+    for r in &rows {
+        oids.push(r[0].clone());
+        let mut t = Table {
+            schema: r[1].clone(),
+            name: r[2].clone(),
+            rls: r[3] == "t",
+            comment: opt(&r[4]),
+            ..Default::default()
+        };
+        t.grants = grants(&r[5], &mut cat.roles);
+        cat.tables.push(t);
+    }
+    let index_of: BTreeMap<String, usize> = oids
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.clone(), i))
+        .collect();
+    if !oids.is_empty() {
+        read_columns(query, &mut cat, &index_of)?;
+        read_constraints(query, &mut cat, &index_of)?;
+        read_indexes(query, &mut cat, &index_of)?;
+        read_policies(query, &mut cat, &index_of)?;
+        read_triggers(query, &mut cat, &index_of, &in_list)?;
+    }
+
+    // Enums.
+    let rows = query(&format!(
+        "select n.nspname, t.typname, coalesce(obj_description(t.oid, 'pg_type'), ''), \
+         (select string_agg(quote_literal(e.enumlabel), ',' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) \
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typtype = 'e' and n.nspname in ({in_list}) and {} order by 1, 2",
+        not_ext("t.oid")
+    ))?;
+    for r in &rows {
+        cat.enums.push(Enum {
+            schema: r[0].clone(),
+            name: r[1].clone(),
+            comment: opt(&r[2]),
+            values: split_literals(&r[3]),
+        });
+    }
+
+    // Views.
+    let rows = query(&format!(
+        "select n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid, true), \
+         coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'), ''), \
+         coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'check_option'), ''), \
+         coalesce(obj_description(c.oid, 'pg_class'), ''), \
+         coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end || ':' || lower(a.privilege_type), ',' order by 1) \
+           from aclexplode(c.relacl) a where a.grantee <> c.relowner), '') \
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v','m') and n.nspname in ({in_list}) and {} order by 1, 2",
+        not_ext("c.oid")
+    ))?;
+    for r in &rows {
+        let query_text = r[3].trim().trim_end_matches(';').trim().to_string();
+        cat.views.push(View {
+            schema: r[0].clone(),
+            name: r[1].clone(),
+            materialized: r[2] == "t",
+            query: query_text,
+            security_invoker: matches!(r[4].as_str(), "true" | "on" | "1" | "yes"),
+            check_option: opt(&r[5]),
+            comment: opt(&r[6]),
+            grants: grants(&r[7], &mut cat.roles),
+        });
+    }
+
+    read_functions(query, &mut cat, &in_list, &not_ext("p.oid"))?;
+    read_externals(query, &mut cat, &in_list)?;
+    read_external_triggers(query, &mut cat, &in_list)?;
+    Ok(cat)
+}
+
+fn split_literals(s: &str) -> Vec<String> {
+    // quote_literal values joined by commas: 'a','b''c'
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_str = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if in_str && chars.peek() == Some(&'\'') => {
+                chars.next();
+                cur.push('\'');
+            }
+            '\'' => {
+                in_str = !in_str;
+                if !in_str {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            'E' if !in_str => {}
+            '\\' if in_str => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c if in_str => cur.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn grants(acl: &str, roles: &mut BTreeSet<String>) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for item in acl.split(',').filter(|s| !s.is_empty()) {
+        if let Some((role, privilege)) = item.rsplit_once(':') {
+            if role != "public" {
+                roles.insert(role.to_string());
+            }
+            out.entry(role.to_string())
+                .or_default()
+                .push(privilege.to_string());
+        }
+    }
+    for v in out.values_mut() {
+        privileges(v);
+    }
+    out
+}
+
+fn read_columns(
+    query: &mut Query,
+    cat: &mut Catalog,
+    index_of: &BTreeMap<String, usize>,
+) -> Result<(), String> {
+    let oid_list = index_of.keys().cloned().collect::<Vec<_>>().join(",");
+    let rows = query(&format!(
+        "select a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+         coalesce(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity, a.attgenerated, coalesce(col_description(a.attrelid, a.attnum), ''), \
+         coalesce((select s.relname from pg_depend dp join pg_class s on s.oid = dp.objid where dp.refobjid = a.attrelid and dp.refobjsubid = a.attnum \
+                   and dp.classid = 'pg_class'::regclass and s.relkind = 'S' and dp.deptype = 'a' limit 1), '') \
+         from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum \
+         where a.attrelid in ({oid_list}) and a.attnum > 0 and not a.attisdropped order by a.attrelid, a.attnum"
+    ))?;
+    for r in &rows {
+        let Some(&i) = index_of.get(&r[0]) else {
+            continue;
+        };
+        let mut c = Column {
+            name: r[1].clone(),
+            ty: type_name(&r[2]),
+            not_null: r[3] == "t",
+            comment: opt(&r[7]),
+            ..Default::default()
+        };
+        match r[5].as_str() {
+            "a" => c.identity = Some("always"),
+            "d" => c.identity = Some("by_default"),
+            _ => {}
+        }
+        if r[6] == "s" {
+            c.generated = opt(&r[4]);
+        } else if !r[8].is_empty() && r[4].starts_with("nextval(") {
+            // A serial column: its sequence is owned by the column.
+            c.ty = match c.ty.as_str() {
+                "bigint" => "bigserial".into(),
+                "smallint" => "smallserial".into(),
+                _ => "serial".into(),
+            };
+        } else {
+            c.default = opt(&r[4]);
+        }
+        cat.tables[i].columns.push(c);
+    }
+    Ok(())
+}
+
+fn read_constraints(
+    query: &mut Query,
+    cat: &mut Catalog,
+    index_of: &BTreeMap<String, usize>,
+) -> Result<(), String> {
+    let oid_list = index_of.keys().cloned().collect::<Vec<_>>().join(",");
+    let rows = query(&format!(
+        "select c.conrelid, c.conname, c.contype, \
+         (select array_agg(a.attname order by k.i) from unnest(c.conkey) with ordinality k(n, i) join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n), \
+         coalesce(rn.nspname || '.' || rc.relname, ''), \
+         (select array_agg(a.attname order by k.i) from unnest(c.confkey) with ordinality k(n, i) join pg_attribute a on a.attrelid = c.confrelid and a.attnum = k.n), \
+         c.confdeltype, c.confupdtype, c.condeferrable, c.condeferred, pg_get_constraintdef(c.oid, true), \
+         coalesce((select i.indnullsnotdistinct from pg_index i where i.indexrelid = c.conindid), false) \
+         from pg_constraint c left join pg_class rc on rc.oid = c.confrelid left join pg_namespace rn on rn.oid = rc.relnamespace \
+         where c.conrelid in ({oid_list}) and c.contype in ('p','u','c','f') order by c.conrelid, c.conname"
+    ))?;
+    for r in &rows {
+        let Some(&i) = index_of.get(&r[0]) else {
+            continue;
+        };
+        let cols = pg_array(&r[3]);
+        let t = &mut cat.tables[i];
+        match r[2].as_str() {
+            "p" => t.primary_key = Some((r[1].clone(), cols)),
+            "u" => t.uniques.push((r[1].clone(), cols, r[11] == "t")),
+            "c" => {
+                let def = r[10].trim();
+                let expr = def
+                    .strip_prefix("CHECK (")
+                    .and_then(|e| e.strip_suffix(')'))
+                    .unwrap_or(def)
+                    .to_string();
+                t.checks.push((r[1].clone(), expr));
+            }
+            _ => t.foreign_keys.push(ForeignKey {
+                name: r[1].clone(),
+                columns: cols,
+                target: r[4].clone(),
+                target_columns: pg_array(&r[5]),
+                on_delete: action(&r[6]),
+                on_update: action(&r[7]),
+                deferrable: match (r[8].as_str(), r[9].as_str()) {
+                    ("t", "t") => Some("deferred"),
+                    ("t", _) => Some("immediate"),
+                    _ => None,
+                },
+            }),
+        }
+    }
+    Ok(())
+}
+
+fn read_indexes(
+    query: &mut Query,
+    cat: &mut Catalog,
+    index_of: &BTreeMap<String, usize>,
+) -> Result<(), String> {
+    let oid_list = index_of.keys().cloned().collect::<Vec<_>>().join(",");
+    let rows = query(&format!(
+        "select i.indrelid, c.relname, i.indisunique, am.amname, i.indnatts, i.indnkeyatts, \
+         array_to_string(i.indkey::int2[], ','), array_to_string(i.indoption::int2[], ','), \
+         (select string_agg(pg_get_indexdef(i.indexrelid, k, true), E'\\x1f' order by k) from generate_series(1, i.indnkeyatts) k), \
+         coalesce(pg_get_expr(i.indpred, i.indrelid), ''), pg_get_indexdef(i.indexrelid), n.nspname \
+         from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam join pg_namespace n on n.oid = c.relnamespace \
+         where i.indrelid in ({oid_list}) and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.contype in ('p','u','x')) \
+         order by i.indrelid, c.relname"
+    ))?;
+    for r in &rows {
+        let Some(&i) = index_of.get(&r[0]) else {
+            continue;
+        };
+        let keys: Vec<&str> = r[6].split(',').collect();
+        let defs: Vec<String> = r[8].split('\u{1f}').map(str::to_string).collect();
+        let mut columns = Vec::new();
+        let mut expressions = Vec::new();
+        let mut expressible = r[4] == r[5] && r[7].split(',').all(|o| o == "0");
+        for (k, def) in keys.iter().zip(&defs) {
+            if *k == "0" {
+                expressions.push(def.clone());
+            } else if expressions.is_empty() {
+                columns.push(def.trim_matches('"').replace("\"\"", "\""));
+            } else {
+                expressible = false;
+            }
+        }
+        let t = &mut cat.tables[i];
+        if expressible
+            && ["btree", "gin", "gist", "hash", "brin", "spgist"].contains(&r[3].as_str())
+        {
+            t.indexes.push(Index {
+                name: r[1].clone(),
+                unique: r[2] == "t",
+                method: r[3].clone(),
+                columns,
+                expressions,
+                predicate: opt(&r[9]),
+            });
+        } else {
+            let owner = t.name.clone();
+            cat.raws.push(Raw {
+                owner: owner.clone(),
+                name: r[1].clone(),
+                sql: format!("{};", r[10]),
+                why: "an index with options the language does not express (descending or included columns, an expression before a column, or another method)".into(),
+                depends_on: vec![owner],
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read_policies(
+    query: &mut Query,
+    cat: &mut Catalog,
+    index_of: &BTreeMap<String, usize>,
+) -> Result<(), String> {
+    let oid_list = index_of.keys().cloned().collect::<Vec<_>>().join(",");
+    let rows = query(&format!(
+        "select p.polrelid, p.polname, p.polpermissive, \
+         (select string_agg(case when r = 0 then 'public' else pg_get_userbyid(r)::text end, ',' order by 1) from unnest(p.polroles) r), \
+         p.polcmd, coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), \
+         coalesce(obj_description(p.oid, 'pg_policy'), '') \
+         from pg_policy p where p.polrelid in ({oid_list}) order by p.polrelid, p.polname"
+    ))?;
+    for r in &rows {
+        let Some(&i) = index_of.get(&r[0]) else {
+            continue;
+        };
+        let roles: Vec<String> = r[3]
+            .split(',')
+            .filter(|s| !s.is_empty() && *s != "public")
+            .map(str::to_string)
+            .collect();
+        cat.roles.extend(roles.iter().cloned());
+        let command = match r[4].as_str() {
+            "r" => "select",
+            "a" => "insert",
+            "w" => "update",
+            "d" => "delete",
+            _ => "all",
+        };
+        cat.tables[i].policies.push(Policy {
+            name: r[1].clone(),
+            permissive: r[2] == "t",
+            roles,
+            command: command.into(),
+            using: opt(&r[5]),
+            with_check: opt(&r[6]),
+            comment: opt(&r[7]),
+        });
+    }
+    Ok(())
+}
+
+fn read_triggers(
+    query: &mut Query,
+    cat: &mut Catalog,
+    index_of: &BTreeMap<String, usize>,
+    in_list: &str,
+) -> Result<(), String> {
+    let oid_list = index_of.keys().cloned().collect::<Vec<_>>().join(",");
+    let rows = query(&format!(
+        "select t.tgrelid, t.tgname, t.tgtype, fn.nspname, f.proname, pg_get_triggerdef(t.oid, true), t.tgattr::text, fn.nspname in ({in_list}), t.tgenabled \
+         from pg_trigger t join pg_proc f on f.oid = t.tgfoid join pg_namespace fn on fn.oid = f.pronamespace \
+         where t.tgrelid in ({oid_list}) and not t.tgisinternal order by t.tgrelid, t.tgname"
+    ))?;
+    for r in &rows {
+        let Some(&i) = index_of.get(&r[0]) else {
+            continue;
+        };
+        let ty: i64 = r[2].parse().unwrap_or(0);
+        let def = r[5].clone();
+        let condition = def.find(" WHEN (").and_then(|at| {
+            let rest = &def[at + " WHEN (".len()..];
+            rest.rfind(") EXECUTE ").map(|end| rest[..end].to_string())
+        });
+        let mut events = Vec::new();
+        for (bit, e) in [
+            (4, "insert"),
+            (16, "update"),
+            (8, "delete"),
+            (32, "truncate"),
+        ] {
+            if ty & bit != 0 {
+                events.push(e);
+            }
+        }
+        let timing = if ty & 64 != 0 {
+            "instead"
+        } else if ty & 2 != 0 {
+            "before"
+        } else {
+            "after"
+        };
+        let t = &mut cat.tables[i];
+        let expressible =
+            timing != "instead" && r[6].trim().is_empty() && r[7] == "t" && r[8] != "D";
+        if expressible {
+            t.triggers.push(Trigger {
+                name: r[1].clone(),
+                timing,
+                events,
+                for_each_row: ty & 1 != 0,
+                function: format!("{}.{}", r[3], r[4]),
+                condition,
+            });
+        } else {
+            let owner = t.name.clone();
+            cat.raws.push(Raw {
+                owner: owner.clone(),
+                name: r[1].clone(),
+                sql: format!("{def};"),
+                why: "a trigger the language does not express (UPDATE OF columns, INSTEAD OF, disabled, or a function outside the imported schemas)".into(),
+                depends_on: vec![owner],
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read_functions(
+    query: &mut Query,
+    cat: &mut Catalog,
+    in_list: &str,
+    not_ext: &str,
+) -> Result<(), String> {
+    let rows = query(&format!(
+        "select p.oid, n.nspname, p.proname, l.lanname, p.prosrc, p.provolatile, p.prosecdef, coalesce(array_to_string(p.proconfig, E'\\x1f'), ''), \
+         coalesce(obj_description(p.oid, 'pg_proc'), ''), pg_get_function_result(p.oid), \
+         coalesce(array_to_string(p.proargmodes, ','), ''), p.pronargs, \
+         coalesce((select string_agg(coalesce(p.proargnames[k], '') || E'\\x1f' || format_type(p.proargtypes[k - 1], null) || E'\\x1f' || coalesce(pg_get_function_arg_default(p.oid, k), ''), E'\\x1e' order by k) \
+           from generate_series(1, p.pronargs) k), ''), \
+         coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end, ',' order by 1) \
+           from aclexplode(p.proacl) a where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner), case when p.proacl is null then 'public' else '' end), \
+         pg_get_functiondef(p.oid), pg_get_function_identity_arguments(p.oid) \
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang \
+         where n.nspname in ({in_list}) and p.prokind = 'f' and {not_ext} order by 2, 3, 1"
+    ))?;
+    let mut seen = BTreeSet::new();
+    for r in &rows {
+        let key = format!("{}.{}", r[1], r[2]);
+        let overloaded = !seen.insert(key);
+        let args: Vec<(String, String, Option<String>)> = r[12]
+            .split('\u{1e}')
+            .filter(|s| !s.is_empty())
+            .map(|a| {
+                let parts: Vec<&str> = a.split('\u{1f}').collect();
+                (
+                    parts[0].to_string(),
+                    type_name(parts.get(1).unwrap_or(&"")),
+                    parts.get(2).and_then(|d| opt(d)),
+                )
+            })
+            .collect();
+        // Input arguments, and the columns of `RETURNS TABLE`.
+        let modes_ok = r[10].is_empty() || r[10].split(',').all(|m| m == "i" || m == "t");
+        let language_ok = r[3] == "plpgsql" || r[3] == "sql";
+        let names_ok = args.iter().all(|(n, _, _)| !n.is_empty());
+        let body_ok = !r[4].contains("$schemac$");
+        let mut search_path = None;
+        let mut other_config = false;
+        for cfg in r[7].split('\u{1f}').filter(|s| !s.is_empty()) {
+            match cfg.strip_prefix("search_path=") {
+                Some(sp) => {
+                    search_path = Some(if sp == "\"\"" {
+                        String::new()
+                    } else {
+                        sp.to_string()
+                    })
+                }
+                None => other_config = true,
+            }
+        }
+        if overloaded || !modes_ok || !language_ok || !names_ok || !body_ok || other_config {
+            // The function as PostgreSQL prints it, with its comment and privileges.
+            let sig = format!("{}.{}({})", quote(&r[1]), quote(&r[2]), r[15]);
+            let mut sql = format!(
+                "{};\nREVOKE ALL ON FUNCTION {sig} FROM PUBLIC;",
+                r[14].trim_end()
+            );
+            for role in r[13].split(',').filter(|s| !s.is_empty()) {
+                let grantee = if role == "public" {
+                    "PUBLIC".to_string()
+                } else {
+                    quote(role)
+                };
+                sql.push_str(&format!("\nGRANT EXECUTE ON FUNCTION {sig} TO {grantee};"));
+            }
+            if !r[8].is_empty() {
+                sql.push_str(&format!("\nCOMMENT ON FUNCTION {sig} IS {};", lit(&r[8])));
+            }
+            cat.raws.push(Raw {
+                owner: r[2].clone(),
+                name: format!("function_{}", r[2]),
+                sql,
+                why: "a function the language does not express (an overload, OUT or VARIADIC arguments, unnamed arguments, another language, or settings besides search_path)".into(),
+                depends_on: Vec::new(),
+            });
+            continue;
+        }
+        let returns = r[9]
+            .replacen("SETOF ", "setof ", 1)
+            .replacen("TABLE(", "table(", 1);
+        let execute: Vec<String> = r[13]
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        cat.roles
+            .extend(execute.iter().filter(|r| *r != "public").cloned());
+        cat.functions.push(Function {
+            schema: r[1].clone(),
+            name: r[2].clone(),
+            arguments: args,
+            returns,
+            language: r[3].clone(),
+            body: r[4].clone(),
+            volatility: match r[5].as_str() {
+                "i" => "immutable",
+                "s" => "stable",
+                _ => "volatile",
+            },
+            security_definer: r[6] == "t",
+            search_path,
+            comment: opt(&r[8]),
+            execute,
+        });
+    }
+    Ok(())
+}
+
+/// Tables, functions and schemas outside the imported schemas that imported objects use:
+/// foreign-key targets, and what views, policies, defaults and checks depend on.
+fn read_externals(query: &mut Query, cat: &mut Catalog, in_list: &str) -> Result<(), String> {
+    let rows = query(&format!(
+        "with mine as (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ({in_list})), \
+         deps as ( \
+           select d.refobjid, d.refclassid from pg_depend d join pg_rewrite rw on d.classid = 'pg_rewrite'::regclass and rw.oid = d.objid where rw.ev_class in (select oid from mine) \
+           union select d.refobjid, d.refclassid from pg_depend d join pg_policy p on d.classid = 'pg_policy'::regclass and p.oid = d.objid where p.polrelid in (select oid from mine) \
+           union select d.refobjid, d.refclassid from pg_depend d join pg_attrdef a on d.classid = 'pg_attrdef'::regclass and a.oid = d.objid where a.adrelid in (select oid from mine) \
+           union select d.refobjid, d.refclassid from pg_depend d join pg_constraint k on d.classid = 'pg_constraint'::regclass and k.oid = d.objid where k.conrelid in (select oid from mine) \
+         ) \
+         select 'table', n.nspname || '.' || c.relname from deps join pg_class c on deps.refclassid = 'pg_class'::regclass and c.oid = deps.refobjid join pg_namespace n on n.oid = c.relnamespace \
+           where n.nspname not in ({in_list}) and n.nspname not in ('pg_catalog', 'information_schema') and c.relkind in ('r','p','v','m','f') \
+         union select 'function', n.nspname || '.' || p.proname from deps join pg_proc p on deps.refclassid = 'pg_proc'::regclass and p.oid = deps.refobjid join pg_namespace n on n.oid = p.pronamespace \
+           where n.nspname not in ({in_list}) and n.nspname not in ('pg_catalog', 'information_schema') \
+         order by 1, 2"
+    ))?;
+    for r in &rows {
+        let (schema, _) = r[1].split_once('.').unwrap_or(("", ""));
+        cat.external_schemas.insert(schema.to_string());
+        if r[0] == "function" {
+            cat.external_functions.insert(r[1].clone());
+        } else {
+            let cols = query(&format!(
+                "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = {}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum",
+                lit(&r[1].split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect::<Vec<_>>().join("."))
+            ))?;
+            cat.external_tables.insert(
+                r[1].clone(),
+                cols.into_iter()
+                    .map(|c| (c[0].clone(), type_name(&c[1])))
+                    .collect(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Triggers on tables outside the imported schemas that run an imported function (the
+/// Supabase profile trigger on `auth.users`): raw blocks that depend on the function.
+fn read_external_triggers(
+    query: &mut Query,
+    cat: &mut Catalog,
+    in_list: &str,
+) -> Result<(), String> {
+    let rows = query(&format!(
+        "select t.tgname, f.proname, pg_get_triggerdef(t.oid, true), n.nspname || '.' || c.relname \
+         from pg_trigger t join pg_proc f on f.oid = t.tgfoid join pg_namespace fn on fn.oid = f.pronamespace \
+         join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace \
+         where not t.tgisinternal and fn.nspname in ({in_list}) and n.nspname not in ({in_list}) order by 4, 1"
+    ))?;
+    for r in &rows {
+        let (schema, _) = r[3].split_once('.').unwrap_or(("", ""));
+        cat.external_schemas.insert(schema.to_string());
+        let depends_on = if cat.functions.iter().any(|f| f.name == r[1]) {
+            vec![r[1].clone()]
+        } else {
+            Vec::new()
+        };
+        cat.raws.push(Raw {
+            owner: r[1].clone(),
+            name: format!("trigger_{}", r[0]),
+            sql: format!("{};", r[2]),
+            why: format!("a trigger on {}, a table the project does not own", r[3]),
+            depends_on,
+        });
+    }
+    Ok(())
+}
