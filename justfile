@@ -39,6 +39,11 @@ migrate NAME:
 example-history:
     cargo test -q --test history -- --ignored regenerate_example_history
 
+# Live-database figures: drift and import on the 10,000-table synthetic database
+# (a throwaway PostgreSQL; SCHEMAC_BENCH_TABLES=n for another size).
+bench-live:
+    cargo test --profile dist --test live -- --ignored --nocapture bench_
+
 # Benchmarks: phase times for 100 / 1,000 / 10,000 synthetic tables, floor ratio, peak memory.
 # Uses the dist profile (thin LTO, one codegen unit), the one releases are built with.
 bench:

@@ -142,6 +142,19 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write the released migrations as `supabase/migrations/<version>_<name>.sql` files for
+    /// `supabase db push` (one file per transaction, each CONCURRENTLY statement alone).
+    SupabaseExport {
+        /// Output directory holding `migrations/`.
+        #[arg(long, default_value = "generated")]
+        out: PathBuf,
+        /// The Supabase CLI's migrations folder.
+        #[arg(long, default_value = "supabase/migrations")]
+        to: PathBuf,
+        /// Write nothing; exit 1 if a file is missing (for CI).
+        #[arg(long)]
+        check: bool,
+    },
     /// List the migrations a database has applied and the pending ones.
     Status {
         #[command(flatten)]
@@ -199,6 +212,7 @@ fn main() -> ExitCode {
         }
         Command::Deploy { db, dry_run } => live_cli::deploy(&db, dry_run),
         Command::Status { db } => live_cli::status(&db),
+        Command::SupabaseExport { out, to, check } => live_cli::supabase_export(&out, &to, check),
         Command::Import {
             db,
             project,

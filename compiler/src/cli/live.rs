@@ -1,4 +1,5 @@
-//! `schemac deploy` and `schemac status`: the commands that talk to a database.
+//! `schemac deploy`, `status`, `diff` and `import`: the commands that talk to a database;
+//! and `supabase-export`, the released migrations for the Supabase CLI.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -229,6 +230,13 @@ pub fn import(db: &DbArgs, project: &Path, schemas: &[String], force: bool) -> E
     for (name, why) in &r.raw {
         errln!("warning: `{name}` imported as a raw SQL block: {why}");
     }
+    if !r.extensions.is_empty() {
+        errln!(
+            "warning: the database has extension(s) {}: the project does not create extensions; \
+             schemac.toml lists them, to create before applying schema.sql",
+            r.extensions.join(", ")
+        );
+    }
     for rule in &r.relaxed {
         errln!("warning: the imported names break `{rule}`: set to a warning in [lint] until they are renamed");
     }
@@ -252,5 +260,37 @@ pub fn import(db: &DbArgs, project: &Path, schemas: &[String], force: bool) -> E
     } else {
         errln!("schemac: the imported project does not build yet: fix the errors above, then `schemac check`");
         ExitCode::from(1)
+    }
+}
+
+pub fn supabase_export(out: &Path, to: &Path, check: bool) -> ExitCode {
+    let run = || -> Result<live::supabase::Outcome, String> {
+        let local = history(out)?;
+        live::supabase::export(&local, to, live::supabase::now_seconds(), check)
+    };
+    match run() {
+        Ok(o) if check && !o.written.is_empty() => {
+            for name in &o.written {
+                errln!("missing    {}", to.join(name).display());
+            }
+            fail(&format!(
+                "{} is missing {} file(s): run `schemac supabase-export`",
+                to.display(),
+                o.written.len()
+            ))
+        }
+        Ok(o) => {
+            for name in &o.written {
+                outln!("wrote      {}", to.join(name).display());
+            }
+            outln!(
+                "{} file(s) written, {} already in {}",
+                o.written.len(),
+                o.unchanged,
+                to.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
     }
 }

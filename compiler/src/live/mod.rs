@@ -1,10 +1,12 @@
 //! Live databases: a PostgreSQL client (TLS through rustls), and the commands that use
-//! it: `deploy` and `status` (the migration history table).
+//! it: `deploy` and `status` (the migration history table), `diff` (drift) and `import`;
+//! and the released migrations in the Supabase CLI's layout.
 
 pub mod connect;
 pub mod deploy;
 pub mod drift;
 pub mod import;
+pub mod supabase;
 pub mod url;
 
 pub use connect::connect;

@@ -8,6 +8,8 @@
 //! its object with a reason that says it was imported as found, so the project builds
 //! and the debt stays visible.
 
+mod external;
+mod model;
 mod read;
 mod write;
 
@@ -29,6 +31,8 @@ pub struct Report {
     pub exempted: Vec<(String, String)>,
     /// Naming rules set to warnings.
     pub relaxed: Vec<String>,
+    /// Extensions the database has, which the project does not create.
+    pub extensions: Vec<String>,
     /// Errors left when compiling the imported project (empty when it builds).
     pub errors: Vec<String>,
 }
@@ -84,6 +88,7 @@ pub fn import(
             .iter()
             .map(|r| (r.name.clone(), r.why.clone()))
             .collect(),
+        extensions: cat.extensions.iter().map(|e| e.0.clone()).collect(),
         ..Default::default()
     };
     // Domains that depend on each other cannot be deployed one after another: merge them

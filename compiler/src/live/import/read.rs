@@ -2,142 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use super::model::*;
+
 use crate::live::drift::Query;
-
-#[derive(Debug, Default)]
-pub struct Catalog {
-    pub server_major: i64,
-    pub database: String,
-    /// Supabase's default privileges are in place (the API roles get every new object in
-    /// `public`): the project is imported with `platform = "supabase"`.
-    pub supabase: bool,
-    pub tables: Vec<Table>,
-    pub enums: Vec<Enum>,
-    pub views: Vec<View>,
-    pub functions: Vec<Function>,
-    /// Objects the language cannot express, as SQL, with what they are.
-    pub raws: Vec<Raw>,
-    /// Tables of other schemas that imported objects refer to: name to (column, type).
-    pub external_tables: BTreeMap<String, Vec<(String, String)>>,
-    pub external_functions: BTreeSet<String>,
-    pub external_schemas: BTreeSet<String>,
-    pub roles: BTreeSet<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct Table {
-    pub schema: String,
-    pub name: String,
-    pub rls: bool,
-    pub comment: Option<String>,
-    pub columns: Vec<Column>,
-    pub primary_key: Option<(String, Vec<String>)>,
-    pub uniques: Vec<(String, Vec<String>, bool)>,
-    pub checks: Vec<(String, String)>,
-    pub foreign_keys: Vec<ForeignKey>,
-    pub indexes: Vec<Index>,
-    pub policies: Vec<Policy>,
-    pub grants: BTreeMap<String, Vec<String>>,
-    pub triggers: Vec<Trigger>,
-}
-
-#[derive(Debug, Default)]
-pub struct Column {
-    pub name: String,
-    pub ty: String,
-    pub not_null: bool,
-    pub default: Option<String>,
-    pub identity: Option<&'static str>,
-    pub generated: Option<String>,
-    pub comment: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct ForeignKey {
-    pub name: String,
-    pub columns: Vec<String>,
-    pub target: String,
-    pub target_columns: Vec<String>,
-    pub on_delete: &'static str,
-    pub on_update: &'static str,
-    pub deferrable: Option<&'static str>,
-}
-
-#[derive(Debug)]
-pub struct Index {
-    pub name: String,
-    pub unique: bool,
-    pub method: String,
-    pub columns: Vec<String>,
-    pub expressions: Vec<String>,
-    pub predicate: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Policy {
-    pub name: String,
-    pub permissive: bool,
-    pub roles: Vec<String>,
-    pub command: String,
-    pub using: Option<String>,
-    pub with_check: Option<String>,
-    pub comment: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Trigger {
-    pub name: String,
-    pub timing: &'static str,
-    pub events: Vec<&'static str>,
-    pub for_each_row: bool,
-    pub function: String,
-    pub condition: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Enum {
-    pub schema: String,
-    pub name: String,
-    pub values: Vec<String>,
-    pub comment: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct View {
-    pub schema: String,
-    pub name: String,
-    pub query: String,
-    pub materialized: bool,
-    pub security_invoker: bool,
-    pub check_option: Option<String>,
-    pub comment: Option<String>,
-    pub grants: BTreeMap<String, Vec<String>>,
-}
-
-#[derive(Debug)]
-pub struct Function {
-    pub schema: String,
-    pub name: String,
-    pub arguments: Vec<(String, String, Option<String>)>,
-    pub returns: String,
-    pub language: String,
-    pub body: String,
-    pub volatility: &'static str,
-    pub security_definer: bool,
-    pub search_path: Option<String>,
-    pub comment: Option<String>,
-    pub execute: Vec<String>,
-}
-
-#[derive(Debug)]
-pub struct Raw {
-    /// Table whose domain the block belongs to (or the object's own name).
-    pub owner: String,
-    pub name: String,
-    pub sql: String,
-    pub why: String,
-    pub depends_on: Vec<String>,
-}
 
 fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
@@ -145,7 +12,7 @@ fn opt(s: &str) -> Option<String> {
 
 /// A type as `format_type` prints it, in the language's spelling: identifiers unquoted
 /// (`"Mood"[]` is written `Mood[]`).
-fn type_name(t: &str) -> String {
+pub(super) fn type_name(t: &str) -> String {
     let mut out = String::with_capacity(t.len());
     let mut chars = t.chars().peekable();
     let mut quoted = false;
@@ -166,7 +33,7 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn lit(s: &str) -> String {
+pub(super) fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -235,6 +102,15 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
     cat.server_major = first[0].parse().unwrap_or(15);
     cat.database = first[1].clone();
     cat.supabase = first[2] == "t";
+
+    // Extensions: the language has none, so they are listed, to create beforehand.
+    for r in query(
+        "select e.extname, n.nspname, e.extversion from pg_extension e \
+         join pg_namespace n on n.oid = e.extnamespace where e.extname <> 'plpgsql' order by 1",
+    )? {
+        cat.extensions
+            .push((r[0].clone(), r[1].clone(), r[2].clone()));
+    }
 
     // Objects that belong to extensions are the extension's, not the project's.
     let ext = "not exists (select 1 from pg_depend e where e.objid = {oid} and e.deptype = 'e')";
@@ -317,8 +193,8 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
     }
 
     read_functions(query, &mut cat, &in_list, &not_ext("p.oid"))?;
-    read_externals(query, &mut cat, &in_list)?;
-    read_external_triggers(query, &mut cat, &in_list)?;
+    super::external::read_externals(query, &mut cat, &in_list)?;
+    super::external::read_external_triggers(query, &mut cat, &in_list)?;
     Ok(cat)
 }
 
@@ -744,76 +620,6 @@ fn read_functions(
             search_path,
             comment: opt(&r[8]),
             execute,
-        });
-    }
-    Ok(())
-}
-
-/// Tables, functions and schemas outside the imported schemas that imported objects use:
-/// foreign-key targets, and what views, policies, defaults and checks depend on.
-fn read_externals(query: &mut Query, cat: &mut Catalog, in_list: &str) -> Result<(), String> {
-    let rows = query(&format!(
-        "with mine as (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ({in_list})), \
-         deps as ( \
-           select d.refobjid, d.refclassid from pg_depend d join pg_rewrite rw on d.classid = 'pg_rewrite'::regclass and rw.oid = d.objid where rw.ev_class in (select oid from mine) \
-           union select d.refobjid, d.refclassid from pg_depend d join pg_policy p on d.classid = 'pg_policy'::regclass and p.oid = d.objid where p.polrelid in (select oid from mine) \
-           union select d.refobjid, d.refclassid from pg_depend d join pg_attrdef a on d.classid = 'pg_attrdef'::regclass and a.oid = d.objid where a.adrelid in (select oid from mine) \
-           union select d.refobjid, d.refclassid from pg_depend d join pg_constraint k on d.classid = 'pg_constraint'::regclass and k.oid = d.objid where k.conrelid in (select oid from mine) \
-         ) \
-         select 'table', n.nspname || '.' || c.relname from deps join pg_class c on deps.refclassid = 'pg_class'::regclass and c.oid = deps.refobjid join pg_namespace n on n.oid = c.relnamespace \
-           where n.nspname not in ({in_list}) and n.nspname not in ('pg_catalog', 'information_schema') and c.relkind in ('r','p','v','m','f') \
-         union select 'function', n.nspname || '.' || p.proname from deps join pg_proc p on deps.refclassid = 'pg_proc'::regclass and p.oid = deps.refobjid join pg_namespace n on n.oid = p.pronamespace \
-           where n.nspname not in ({in_list}) and n.nspname not in ('pg_catalog', 'information_schema') \
-         order by 1, 2"
-    ))?;
-    for r in &rows {
-        let (schema, _) = r[1].split_once('.').unwrap_or(("", ""));
-        cat.external_schemas.insert(schema.to_string());
-        if r[0] == "function" {
-            cat.external_functions.insert(r[1].clone());
-        } else {
-            let cols = query(&format!(
-                "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = {}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum",
-                lit(&r[1].split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect::<Vec<_>>().join("."))
-            ))?;
-            cat.external_tables.insert(
-                r[1].clone(),
-                cols.into_iter()
-                    .map(|c| (c[0].clone(), type_name(&c[1])))
-                    .collect(),
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Triggers on tables outside the imported schemas that run an imported function (the
-/// Supabase profile trigger on `auth.users`): raw blocks that depend on the function.
-fn read_external_triggers(
-    query: &mut Query,
-    cat: &mut Catalog,
-    in_list: &str,
-) -> Result<(), String> {
-    let rows = query(&format!(
-        "select t.tgname, f.proname, pg_get_triggerdef(t.oid, true), n.nspname || '.' || c.relname \
-         from pg_trigger t join pg_proc f on f.oid = t.tgfoid join pg_namespace fn on fn.oid = f.pronamespace \
-         join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace \
-         where not t.tgisinternal and fn.nspname in ({in_list}) and n.nspname not in ({in_list}) order by 4, 1"
-    ))?;
-    for r in &rows {
-        let (schema, _) = r[3].split_once('.').unwrap_or(("", ""));
-        cat.external_schemas.insert(schema.to_string());
-        let depends_on = if cat.functions.iter().any(|f| f.name == r[1]) {
-            vec![r[1].clone()]
-        } else {
-            Vec::new()
-        };
-        cat.raws.push(Raw {
-            owner: r[1].clone(),
-            name: format!("trigger_{}", r[0]),
-            sql: format!("{};", r[2]),
-            why: format!("a trigger on {}, a table the project does not own", r[3]),
-            depends_on,
         });
     }
     Ok(())

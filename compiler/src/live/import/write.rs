@@ -57,7 +57,7 @@ fn list(items: &[String]) -> String {
     )
 }
 
-/// The domain of a name: the word before its first underscore.
+/// The prefix of a name: the word before its first underscore.
 pub fn domain_of(name: &str) -> String {
     match name.split_once('_') {
         Some((p, _))
@@ -77,8 +77,17 @@ pub fn domain_of(name: &str) -> String {
 /// joined.
 pub type Merged = BTreeMap<String, String>;
 
-fn merged_domain(name: &str, merged: &Merged) -> String {
+/// The domain of an object: its prefix when at least two tables share it, else `core`;
+/// then wherever that domain was merged.
+fn merged_domain(
+    name: &str,
+    prefixes: &std::collections::BTreeSet<String>,
+    merged: &Merged,
+) -> String {
     let mut d = domain_of(name);
+    if !prefixes.contains(&d) {
+        d = "core".to_string();
+    }
     while let Some(into) = merged.get(&d) {
         if *into == d {
             break;
@@ -112,6 +121,24 @@ pub fn project(
     if cat.supabase {
         let _ = writeln!(p, "platform = \"supabase\"");
     }
+    if !cat.extensions.is_empty() {
+        let _ = writeln!(
+            p,
+            "\n# Extensions of the database. The project does not create extensions: create\n\
+             # these before applying schema.sql (on Supabase, in Database > Extensions)."
+        );
+        for (name, schema, version) in &cat.extensions {
+            let _ = writeln!(
+                p,
+                "#   {}",
+                crate::emit::comment_text(&format!(
+                    "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};  -- {version}",
+                    crate::emit::quote_ident(name),
+                    crate::emit::quote_ident(schema)
+                ))
+            );
+        }
+    }
     for r in &cat.roles {
         let _ = writeln!(p, "\n[roles.{}]", key(r));
     }
@@ -144,6 +171,15 @@ pub fn project(
 
     // Domain of every object.
     let mut domains: BTreeMap<String, String> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for t in &cat.tables {
+        *counts.entry(domain_of(&t.name)).or_default() += 1;
+    }
+    let prefixes: std::collections::BTreeSet<String> = counts
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .map(|(p, _)| p)
+        .collect();
     let mut push = |d: String, body: String| {
         let f = domains
             .entry(d.clone())
@@ -159,11 +195,11 @@ pub fn project(
         if let Some(c) = &e.comment {
             let _ = writeln!(b, "comment = {}", s(c));
         }
-        push(merged_domain(&e.name, merged), b);
+        push(merged_domain(&e.name, &prefixes, merged), b);
     }
     for t in &cat.tables {
         push(
-            merged_domain(&t.name, merged),
+            merged_domain(&t.name, &prefixes, merged),
             table(
                 t,
                 default_schema,
@@ -173,7 +209,7 @@ pub fn project(
     }
     for v in &cat.views {
         push(
-            merged_domain(&v.name, merged),
+            merged_domain(&v.name, &prefixes, merged),
             view(
                 v,
                 default_schema,
@@ -183,7 +219,7 @@ pub fn project(
     }
     for f in &cat.functions {
         push(
-            merged_domain(&f.name, merged),
+            merged_domain(&f.name, &prefixes, merged),
             function(
                 f,
                 default_schema,
@@ -192,7 +228,7 @@ pub fn project(
         );
     }
     for r in &cat.raws {
-        push(merged_domain(&r.owner, merged), raw(r));
+        push(merged_domain(&r.owner, &prefixes, merged), raw(r));
     }
     for (d, text) in domains {
         files.insert(format!("domains/{d}.toml"), text);

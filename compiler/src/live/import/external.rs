@@ -1,0 +1,79 @@
+//! What imported objects use outside the imported schemas.
+
+use super::model::{Catalog, Raw};
+use super::read::{lit, type_name};
+use crate::live::drift::Query;
+
+/// Tables, functions and schemas outside the imported schemas that imported objects use:
+/// foreign-key targets, and what views, policies, defaults and checks depend on.
+pub(super) fn read_externals(
+    query: &mut Query,
+    cat: &mut Catalog,
+    in_list: &str,
+) -> Result<(), String> {
+    let rows = query(&format!(
+        "with mine as (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ({in_list})), \
+         deps as ( \
+           select d.refobjid, d.refclassid from pg_depend d join pg_rewrite rw on d.classid = 'pg_rewrite'::regclass and rw.oid = d.objid where rw.ev_class in (select oid from mine) \
+           union select d.refobjid, d.refclassid from pg_depend d join pg_policy p on d.classid = 'pg_policy'::regclass and p.oid = d.objid where p.polrelid in (select oid from mine) \
+           union select d.refobjid, d.refclassid from pg_depend d join pg_attrdef a on d.classid = 'pg_attrdef'::regclass and a.oid = d.objid where a.adrelid in (select oid from mine) \
+           union select d.refobjid, d.refclassid from pg_depend d join pg_constraint k on d.classid = 'pg_constraint'::regclass and k.oid = d.objid where k.conrelid in (select oid from mine) \
+         ) \
+         select 'table', n.nspname || '.' || c.relname from deps join pg_class c on deps.refclassid = 'pg_class'::regclass and c.oid = deps.refobjid join pg_namespace n on n.oid = c.relnamespace \
+           where n.nspname not in ({in_list}) and n.nspname not in ('pg_catalog', 'information_schema') and c.relkind in ('r','p','v','m','f') \
+         union select 'function', n.nspname || '.' || p.proname from deps join pg_proc p on deps.refclassid = 'pg_proc'::regclass and p.oid = deps.refobjid join pg_namespace n on n.oid = p.pronamespace \
+           where n.nspname not in ({in_list}) and n.nspname not in ('pg_catalog', 'information_schema') \
+         order by 1, 2"
+    ))?;
+    for r in &rows {
+        let (schema, _) = r[1].split_once('.').unwrap_or(("", ""));
+        cat.external_schemas.insert(schema.to_string());
+        if r[0] == "function" {
+            cat.external_functions.insert(r[1].clone());
+        } else {
+            let cols = query(&format!(
+                "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = {}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum",
+                lit(&r[1].split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect::<Vec<_>>().join("."))
+            ))?;
+            cat.external_tables.insert(
+                r[1].clone(),
+                cols.into_iter()
+                    .map(|c| (c[0].clone(), type_name(&c[1])))
+                    .collect(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Triggers on tables outside the imported schemas that run an imported function (the
+/// Supabase profile trigger on `auth.users`): raw blocks that depend on the function.
+pub(super) fn read_external_triggers(
+    query: &mut Query,
+    cat: &mut Catalog,
+    in_list: &str,
+) -> Result<(), String> {
+    let rows = query(&format!(
+        "select t.tgname, f.proname, pg_get_triggerdef(t.oid, true), n.nspname || '.' || c.relname \
+         from pg_trigger t join pg_proc f on f.oid = t.tgfoid join pg_namespace fn on fn.oid = f.pronamespace \
+         join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace \
+         where not t.tgisinternal and fn.nspname in ({in_list}) and n.nspname not in ({in_list}) order by 4, 1"
+    ))?;
+    for r in &rows {
+        let (schema, _) = r[3].split_once('.').unwrap_or(("", ""));
+        cat.external_schemas.insert(schema.to_string());
+        let depends_on = if cat.functions.iter().any(|f| f.name == r[1]) {
+            vec![r[1].clone()]
+        } else {
+            Vec::new()
+        };
+        cat.raws.push(Raw {
+            owner: r[1].clone(),
+            name: format!("trigger_{}", r[0]),
+            sql: format!("{};", r[2]),
+            why: format!("a trigger on {}, a table the project does not own", r[3]),
+            depends_on,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! Figures for the live commands on the 10,000-table synthetic project (a benchmark that
+//! reports times, not a timed test): `just bench-live`.
+
+use std::time::Instant;
+
+use super::*;
+
+#[test]
+#[ignore = "a benchmark: run with `just bench-live`"]
+fn bench_import_and_drift_on_10000_tables() {
+    let n: usize = std::env::var("SCHEMAC_BENCH_TABLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempdir("bench-live").join("synthetic");
+    schemac::synth::write_project(&dir, n, 42, false).unwrap();
+    let c = support::compile_ok(&dir);
+    let ir = c.ir.as_ref().unwrap();
+    let db = Server::get().database("bench_live");
+    let t = Instant::now();
+    db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    let apply = t.elapsed();
+
+    let url = db.url();
+    let target = schemac::live::Target::parse(&url, None).unwrap();
+    let mut client = schemac::live::connect(&target).unwrap();
+
+    let t = Instant::now();
+    let mut query = |sql: &str| schemac::live::rows(&mut client, sql);
+    let drift = schemac::live::drift::compare(ir, &mut query).unwrap();
+    let drift_time = t.elapsed();
+    assert!(drift.is_empty(), "{:?}", &drift[..drift.len().min(5)]);
+
+    let project = tempdir("bench-live-import").join("project");
+    let t = Instant::now();
+    let mut query = |sql: &str| schemac::live::rows(&mut client, sql);
+    let report =
+        schemac::live::import::import(&mut query, &["public".to_string()], &project, false)
+            .unwrap();
+    let import_time = t.elapsed();
+    assert_eq!(report.tables, n);
+
+    println!(
+        "live benchmark, {n} tables: apply schema.sql {:.1} s | drift (diff) {:.2} s | import (read, write, compile twice) {:.2} s",
+        apply.as_secs_f64(),
+        drift_time.as_secs_f64(),
+        import_time.as_secs_f64()
+    );
+}

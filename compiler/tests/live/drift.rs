@@ -1,0 +1,109 @@
+//! `schemac diff`.
+
+use super::*;
+
+/// Each manual change to a database built from the example, and what `diff` must name.
+const DRIFTS: &[(&str, &str, &str)] = &[
+    // (change, what the report must contain, undo)
+    ("ALTER TABLE public.user_devices ADD COLUMN nickname text;", "column public.user_devices: nickname (extra)", "ALTER TABLE public.user_devices DROP COLUMN nickname;"),
+    ("ALTER TABLE public.user_devices DROP COLUMN app_version;", "column public.user_devices: app_version (missing)", "ALTER TABLE public.user_devices DROP COLUMN last_seen_at, DROP COLUMN created_at, DROP COLUMN updated_at; ALTER TABLE public.user_devices ADD COLUMN app_version text, ADD COLUMN last_seen_at timestamptz, ADD COLUMN created_at timestamptz NOT NULL DEFAULT now(), ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();"),
+    ("ALTER TABLE public.user_devices ALTER COLUMN device_name TYPE varchar(80);", "column public.user_devices: device_name (changed)", "ALTER TABLE public.user_devices ALTER COLUMN device_name TYPE text;"),
+    ("ALTER TABLE public.user_devices ALTER COLUMN platform DROP NOT NULL;", "not_null=false", "ALTER TABLE public.user_devices ALTER COLUMN platform SET NOT NULL;"),
+    ("ALTER TABLE public.user_devices ALTER COLUMN created_at SET DEFAULT '2020-01-01';", "column public.user_devices: created_at (changed)", "ALTER TABLE public.user_devices ALTER COLUMN created_at SET DEFAULT now();"),
+    ("ALTER TABLE public.user_devices ALTER COLUMN updated_at DROP DEFAULT;", "column public.user_devices: updated_at (changed)", "ALTER TABLE public.user_devices ALTER COLUMN updated_at SET DEFAULT now();"),
+    ("DROP POLICY user_devices_owner_all ON public.user_devices;", "policy user_devices_owner_all on public.user_devices (missing)", "CREATE POLICY user_devices_owner_all ON public.user_devices AS PERMISSIVE FOR ALL TO authenticated USING (user_id = (select auth.uid())) WITH CHECK (user_id = (select auth.uid()));"),
+    ("CREATE POLICY user_devices_anyone ON public.user_devices FOR SELECT TO anon USING (true);", "policy user_devices_anyone on public.user_devices (extra)", "DROP POLICY user_devices_anyone ON public.user_devices;"),
+    ("ALTER POLICY user_devices_owner_all ON public.user_devices TO authenticated, anon;", "policy user_devices_owner_all on public.user_devices (changed)", "ALTER POLICY user_devices_owner_all ON public.user_devices TO authenticated;"),
+    ("ALTER TABLE public.user_devices DISABLE ROW LEVEL SECURITY;", "table public.user_devices (changed): database: RLS off", "ALTER TABLE public.user_devices ENABLE ROW LEVEL SECURITY;"),
+    ("GRANT SELECT ON public.user_devices TO anon;", "grant on public.user_devices to anon (extra)", "REVOKE ALL ON public.user_devices FROM anon;"),
+    ("REVOKE DELETE ON public.user_devices FROM authenticated;", "grant on public.user_devices to authenticated (changed)", "GRANT DELETE ON public.user_devices TO authenticated;"),
+    ("CREATE INDEX idx_user_devices_platform ON public.user_devices (platform);", "index idx_user_devices_platform on public.user_devices (extra)", "DROP INDEX public.idx_user_devices_platform;"),
+    ("DROP INDEX public.idx_user_devices_user_id;", "index idx_user_devices_user_id on public.user_devices (missing)", "CREATE INDEX idx_user_devices_user_id ON public.user_devices (user_id);"),
+    ("ALTER TABLE public.user_devices DROP CONSTRAINT user_devices_platform_valid;", "constraint user_devices_platform_valid on public.user_devices (missing)", "ALTER TABLE public.user_devices ADD CONSTRAINT user_devices_platform_valid CHECK (platform in ('ios', 'android', 'web'));"),
+    ("ALTER TABLE public.user_devices DROP CONSTRAINT user_devices_user_id_fkey, ADD CONSTRAINT user_devices_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.user_profiles (id) ON DELETE SET NULL;", "constraint user_devices_user_id_fkey on public.user_devices (changed)", "ALTER TABLE public.user_devices DROP CONSTRAINT user_devices_user_id_fkey, ADD CONSTRAINT user_devices_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.user_profiles (id) ON DELETE CASCADE;"),
+    ("ALTER TABLE public.user_devices DISABLE TRIGGER tr_user_devices_updated_at;", "trigger tr_user_devices_updated_at on public.user_devices (changed)", "ALTER TABLE public.user_devices ENABLE TRIGGER tr_user_devices_updated_at;"),
+    ("ALTER VIEW public.analytics_pipeline_summary SET (security_invoker = false);", "view public.analytics_pipeline_summary (changed)", "ALTER VIEW public.analytics_pipeline_summary SET (security_invoker = true);"),
+    ("GRANT EXECUTE ON FUNCTION public.system_cleanup_old_logs() TO PUBLIC;", "function public.system_cleanup_old_logs (changed)", "REVOKE EXECUTE ON FUNCTION public.system_cleanup_old_logs() FROM PUBLIC;"),
+    ("ALTER FUNCTION public.system_touch_updated_at() RESET search_path;", "function public.system_touch_updated_at (changed)", "ALTER FUNCTION public.system_touch_updated_at() SET search_path = '';"),
+    ("CREATE TABLE public.tmp_import (id int);", "table public.tmp_import (extra)", "DROP TABLE public.tmp_import;"),
+    // Last: an added enum value cannot be undone.
+    ("ALTER TYPE public.assistant_job_status ADD VALUE 'paused';", "enum public.assistant_job_status (changed)", ""),
+];
+
+#[test]
+fn diff_names_every_manual_change_and_nothing_after_a_deploy() {
+    let c = support::compile_ok(&support::repo_root().join("schemas"));
+    let ir = c.ir.as_ref().unwrap();
+    let out = example_history();
+    let db = example_db("drift");
+    assert!(deploy(&db, &out).status.success());
+    for m in ["0002_standardize_phase1", "0003_standardize_phase2"] {
+        db.exec(
+            &std::fs::read_to_string(out.join("migrations").join(m).join("cleanup.sql")).unwrap(),
+        )
+        .unwrap();
+    }
+    let project = support::repo_root().join("schemas");
+    let diff = |extra: &[&str]| {
+        let mut args = vec![
+            "diff",
+            "--project",
+            project.to_str().unwrap(),
+            "--database-url",
+            &db.url(),
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, &out, &[])
+    };
+
+    // Right after a deploy: no drift, against the schema and against the last migration.
+    let o = diff(&[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("no drift"), "{}", text(&o));
+    let o = diff(&["--against", "last-migration"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Each change is reported, and only it; undone, the report is empty again.
+    let check = |change: &str, expect: &str| {
+        let found = support::catalog::compare(ir, &db);
+        assert!(
+            found.iter().any(|d| d.contains(expect)),
+            "after `{change}`, expected `{expect}` in {found:#?}"
+        );
+        found.len()
+    };
+    for (change, expect, undo) in DRIFTS {
+        db.exec(change).unwrap();
+        let n = check(change, expect);
+        // A new table also shows the grants Supabase's default privileges gave it.
+        assert!(n <= 4, "`{change}` reported as {n} differences");
+        if !undo.is_empty() {
+            db.exec(undo).unwrap();
+            let left = support::catalog::compare(ir, &db);
+            assert!(left.is_empty(), "after undoing `{change}`: {left:#?}");
+        }
+    }
+    assert!(DRIFTS.len() >= 15);
+
+    // The command: grouped human output, JSON and GitHub annotations, exit 1.
+    let o = diff(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("enum:\n  changed  enum public.assistant_job_status"),
+        "{t}"
+    );
+    assert!(t.contains("1 difference(s)"), "{t}");
+    let o = diff(&["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["kind"], "changed");
+    let o = diff(&["--format", "github"]);
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .starts_with("::error title=schemac drift (changed)::enum public.assistant_job_status"));
+}
