@@ -8,6 +8,11 @@ build:
 check:
     cargo run --release -q -- check
 
+# Apply the schema, the released migrations and the pending changes to a throwaway
+# PostgreSQL (or --database-url URL) and report what it refuses: CI runs it before a deploy.
+verify *ARGS:
+    cargo run --release -q -- verify {{ARGS}}
+
 # Naming and security lint of schemas/ (add --fix, --format json|github|sarif, --show-exempt).
 lint *ARGS:
     cargo run --release -q -- lint {{ARGS}}

@@ -37,13 +37,13 @@ struct Cli {
 }
 
 #[derive(clap::Args, Clone)]
-struct Dirs {
+pub(crate) struct Dirs {
     /// Project directory holding `schemac.toml` and `domains/`.
     #[arg(long, default_value = "schemas")]
-    project: PathBuf,
+    pub(crate) project: PathBuf,
     /// Output directory for generated SQL.
     #[arg(long, default_value = "generated")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -142,6 +142,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Apply the schema, the released migrations and the pending changes to scratch
+    /// databases (a throwaway local server without --database-url), and report every
+    /// statement PostgreSQL refuses on the TOML that produced it.
+    Verify {
+        #[command(flatten)]
+        dirs: Dirs,
+        /// A server where schemac may create (and then drops) scratch databases. Without
+        /// it, a throwaway server is started with the local initdb.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Write the released migrations as `supabase/migrations/<version>_<name>.sql` files for
     /// `supabase db push` (one file per transaction, each CONCURRENTLY statement alone).
     SupabaseExport {
@@ -212,6 +223,7 @@ fn main() -> ExitCode {
         }
         Command::Deploy { db, dry_run } => live_cli::deploy(&db, dry_run),
         Command::Status { db } => live_cli::status(&db),
+        Command::Verify { dirs, database_url } => live_cli::verify(&dirs, database_url.as_deref()),
         Command::SupabaseExport { out, to, check } => live_cli::supabase_export(&out, &to, check),
         Command::Import {
             db,
@@ -233,7 +245,7 @@ fn main() -> ExitCode {
 }
 
 /// Prints diagnostics to stderr; returns whether any was an error.
-fn report(c: &Compilation) -> bool {
+pub(crate) fn report(c: &Compilation) -> bool {
     let width = 100;
     let renderer = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         Renderer::fancy(width)

@@ -1,4 +1,5 @@
-//! `schemac deploy` and `schemac status` against real servers: the shared throwaway
+//! The live-database commands (deploy, status, diff, import, verify, supabase-export)
+//! against real servers: the shared throwaway
 //! server (unix socket) and, for TLS and passwords, a second one on TCP with a
 //! self-signed certificate.
 
@@ -16,6 +17,8 @@ mod drift;
 mod import;
 #[path = "live/supabase.rs"]
 mod supabase;
+#[path = "live/verify.rs"]
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -183,3 +183,51 @@ fn generated_pgtap_tests_pass_and_catch_breakage() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
 }
+
+/// The rows of `pg_proc` the built-in function list is made from, on the test server.
+fn builtin_function_list() -> String {
+    let db = Server::get().database("builtins");
+    let major = db.query_one("select current_setting('server_version_num')::int / 10000");
+    assert_eq!(
+        major, "15",
+        "the built-in function list is PostgreSQL 15's: run the tests on a PostgreSQL 15 server"
+    );
+    let rows: Vec<(String, usize, usize, bool)> = Server::get()
+        .rows(&db.name, schemac::ir::builtins::PG_PROC_QUERY)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                r[1].parse().unwrap(),
+                r[2].parse().unwrap(),
+                r[3] == "t",
+            )
+        })
+        .collect();
+    assert!(rows.len() > 3000, "{} rows", rows.len());
+    schemac::ir::builtins::render(&rows)
+}
+
+/// The committed list of built-in functions is exactly what PostgreSQL 15's `pg_proc`
+/// holds, so the compiler's function checks cannot drift from the server.
+#[test]
+fn the_builtin_function_list_is_pg_proc() {
+    let committed = include_str!("../src/ir/pg15_functions.txt");
+    let fresh = builtin_function_list();
+    if committed != fresh {
+        let diff = similar::TextDiff::from_lines(committed, &fresh);
+        panic!(
+            "src/ir/pg15_functions.txt is stale (cargo test --test postgres -- --ignored regenerate_builtin_functions):\n{}",
+            diff.unified_diff().header("committed", "pg_proc")
+        );
+    }
+}
+
+/// Rewrites `src/ir/pg15_functions.txt` from the test server's `pg_proc`.
+#[test]
+#[ignore = "rewrites the built-in function list: run it on purpose"]
+fn regenerate_builtin_functions() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ir/pg15_functions.txt");
+    std::fs::write(path, builtin_function_list()).unwrap();
+}

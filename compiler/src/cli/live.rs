@@ -294,3 +294,79 @@ pub fn supabase_export(out: &Path, to: &Path, check: bool) -> ExitCode {
         Err(e) => fail(&e),
     }
 }
+
+pub fn verify(dirs: &crate::Dirs, database_url: Option<&str>) -> ExitCode {
+    let c = schemac::compile(&dirs.project);
+    if crate::report(&c) {
+        return ExitCode::from(1);
+    }
+    let (Some(ir), Some(plan)) = (c.ir.as_ref(), c.plan.as_ref()) else {
+        return fail("the project did not compile");
+    };
+    let server;
+    let admin = match database_url {
+        Some(url) => match Target::parse(url.trim(), std::env::var("PGPASSWORD").ok()) {
+            Ok(t) => t,
+            Err(e) => return fail(&e),
+        },
+        None => {
+            errln!("schemac: starting a throwaway PostgreSQL server");
+            server = match live::cluster::Throwaway::start("verify") {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            match Target::parse(&server.url("postgres"), None) {
+                Ok(t) => t,
+                Err(e) => return fail(&e),
+            }
+        }
+    };
+    let migrations = dirs.out.join("migrations");
+    let r = match live::verify::verify(&admin, ir, plan, Some(&migrations)) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let mut shown = schemac::Compilation {
+        sources: c.sources.clone(),
+        ..Default::default()
+    };
+    for d in &r.diagnostics {
+        shown.diagnostics.push(d.clone());
+    }
+    crate::report(&shown);
+    if r.follow_on > 0 {
+        errln!(
+            "schemac: {} more statement(s) failed because of the errors above (objects they left out); fix those first",
+            r.follow_on
+        );
+    }
+    for p in &r.problems {
+        errln!("error: {p}");
+    }
+    for d in &r.schema_drift {
+        errln!(
+            "error: schema.sql does not build what the TOML declares: {} {}: {}",
+            d.kind,
+            d.object,
+            d.detail
+        );
+    }
+    for d in &r.history_drift {
+        errln!(
+            "error: the migrations do not build what the TOML declares: {} {}: {}",
+            d.kind,
+            d.object,
+            d.detail
+        );
+    }
+    if r.failed() {
+        return fail("verify failed: PostgreSQL refused the SQL above");
+    }
+    outln!(
+        "schemac: verified on PostgreSQL: {} object(s) of schema.sql, {} released migration(s){}, and both databases match the TOML",
+        r.objects,
+        r.migrations,
+        if r.pending { " and the pending changes" } else { "" }
+    );
+    ExitCode::SUCCESS
+}

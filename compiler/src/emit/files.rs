@@ -84,6 +84,36 @@ fn create_node(ir: &Ir, plan: &Plan, node: Node) -> (String, Vec<String>) {
     }
 }
 
+/// One object's statements in `schema.sql`, with its heading.
+pub struct ObjectSql {
+    pub node: Node,
+    pub heading: String,
+    pub statements: Vec<String>,
+}
+
+/// The statements of `schema.sql` object by object, in plan order: the schemas the
+/// project creates, then each node with its heading. `schemac verify` runs them one
+/// object at a time, to name the object whose SQL PostgreSQL refuses.
+pub fn schema_statements(ir: &Ir, plan: &Plan) -> (Vec<String>, Vec<ObjectSql>) {
+    let schemas = schemas_of(ir, &plan.order)
+        .into_iter()
+        .map(|s| format!("CREATE SCHEMA IF NOT EXISTS {};", quote_ident(&s)))
+        .collect();
+    let nodes = plan
+        .order
+        .iter()
+        .map(|&node| {
+            let (heading, statements) = create_node(ir, plan, node);
+            ObjectSql {
+                node,
+                heading,
+                statements,
+            }
+        })
+        .collect();
+    (schemas, nodes)
+}
+
 /// The statement that undoes one plan node (`None` when dropping its table already does).
 fn drop_node(ir: &Ir, node: Node) -> Option<String> {
     Some(match node {

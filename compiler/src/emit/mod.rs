@@ -10,5 +10,5 @@ mod quote;
 mod summary;
 
 pub use ddl::*;
-pub use files::{emit_project, Output};
+pub use files::{emit_project, schema_statements, ObjectSql, Output};
 pub use quote::*;

@@ -1,6 +1,7 @@
 //! Lowering: syntax trees to the resolved IR. Every name is resolved once here, and
 //! every item keeps its place in the TOML so later phases can point back into it.
 
+pub mod builtins;
 pub mod columns;
 mod lower;
 mod model;

@@ -3,10 +3,13 @@
 //! in the user's file instead of at deploy time, and so the objects they read become
 //! dependency edges.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::{ControlFlow, Range};
 
-use sqlparser::ast::{Expr, ObjectName, Query, TableFactor, Visit, Visitor};
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, Query, TableFactor, Visit,
+    Visitor,
+};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
@@ -27,8 +30,25 @@ pub enum FragmentKind {
 pub struct SqlRefs {
     /// Relations read (`FROM`, `JOIN`, subqueries), as name parts (`["auth","users"]`).
     pub relations: BTreeSet<Vec<String>>,
-    /// Functions called, as name parts.
-    pub functions: BTreeSet<Vec<String>>,
+    /// Functions called, as name parts, with the argument counts of the calls
+    /// ([`NO_PARENTHESES`] for `current_user` and the like).
+    pub functions: BTreeMap<Vec<String>, BTreeSet<usize>>,
+}
+
+/// The argument count of a call written without parentheses (`current_timestamp`).
+pub const NO_PARENTHESES: usize = usize::MAX;
+
+/// How many arguments a call passes: `count(*)` passes none.
+fn arg_count(args: &[FunctionArg]) -> usize {
+    args.iter()
+        .filter(|a| {
+            !matches!(
+                a,
+                FunctionArg::Unnamed(FunctionArgExpr::Wildcard)
+                    | FunctionArg::Unnamed(FunctionArgExpr::WildcardWithOptions(_))
+            )
+        })
+        .count()
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +164,7 @@ struct RefCollector {
     /// Names used as set-returning functions in FROM (`generate_series(1, 3)`).
     table_functions: BTreeSet<Vec<String>>,
     relations: BTreeSet<Vec<String>>,
-    functions: BTreeSet<Vec<String>>,
+    functions: BTreeMap<Vec<String>, BTreeSet<usize>>,
 }
 
 impl RefCollector {
@@ -175,6 +195,12 @@ pub fn fold(name: &ObjectName) -> Vec<String> {
         .collect()
 }
 
+impl RefCollector {
+    fn call(&mut self, name: &ObjectName, args: usize) {
+        self.functions.entry(fold(name)).or_default().insert(args);
+    }
+}
+
 impl Visitor for RefCollector {
     type Break = ();
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
@@ -189,12 +215,15 @@ impl Visitor for RefCollector {
         match factor {
             TableFactor::Table {
                 name,
-                args: Some(_),
+                args: Some(a),
                 ..
-            }
-            | TableFactor::Function { name, .. } => {
+            } => {
                 self.table_functions.insert(fold(name));
-                self.functions.insert(fold(name));
+                self.call(name, arg_count(&a.args));
+            }
+            TableFactor::Function { name, args, .. } => {
+                self.table_functions.insert(fold(name));
+                self.call(name, arg_count(args));
             }
             _ => {}
         }
@@ -206,7 +235,12 @@ impl Visitor for RefCollector {
     }
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         if let Expr::Function(f) = expr {
-            self.functions.insert(fold(&f.name));
+            let n = match &f.args {
+                FunctionArguments::None => NO_PARENTHESES,
+                FunctionArguments::Subquery(_) => 1,
+                FunctionArguments::List(l) => arg_count(&l.args),
+            };
+            self.call(&f.name, n);
         }
         ControlFlow::Continue(())
     }
@@ -287,9 +321,10 @@ mod tests {
         .unwrap();
         let rels: Vec<_> = refs.relations.iter().map(|r| r.join(".")).collect();
         assert_eq!(rels, vec!["crm_leads"]);
-        assert!(refs
-            .functions
-            .contains(&vec!["generate_series".to_string()]));
+        assert_eq!(
+            refs.functions[&vec!["generate_series".to_string()]],
+            BTreeSet::from([2])
+        );
     }
 
     #[test]
@@ -301,9 +336,22 @@ mod tests {
         .unwrap();
         let rels: Vec<_> = refs.relations.iter().map(|r| r.join(".")).collect();
         assert_eq!(rels, vec!["auth.users", "crm_leads"]);
-        assert!(refs
-            .functions
-            .contains(&vec!["auth".to_string(), "uid".to_string()]));
+        assert_eq!(
+            refs.functions[&vec!["auth".to_string(), "uid".to_string()]],
+            BTreeSet::from([0])
+        );
+    }
+
+    #[test]
+    fn counts_the_arguments_of_each_call() {
+        let refs = parse_fragment(
+            FragmentKind::Expr,
+            "count(*) > 0 and coalesce(a, b, c) = current_user and coalesce(x) is null",
+        )
+        .unwrap();
+        let f = |n: &str| refs.functions[&vec![n.to_string()]].clone();
+        assert_eq!(f("count"), BTreeSet::from([0]));
+        assert_eq!(f("coalesce"), BTreeSet::from([1, 3]));
     }
 
     #[test]

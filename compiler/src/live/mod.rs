@@ -2,12 +2,14 @@
 //! it: `deploy` and `status` (the migration history table), `diff` (drift) and `import`;
 //! and the released migrations in the Supabase CLI's layout.
 
+pub mod cluster;
 pub mod connect;
 pub mod deploy;
 pub mod drift;
 pub mod import;
 pub mod supabase;
 pub mod url;
+pub mod verify;
 
 pub use connect::connect;
 pub use url::Target;

@@ -51,6 +51,14 @@ impl Target {
         &self.display
     }
 
+    /// The same server and credentials, another database.
+    pub fn with_dbname(&self, db: &str) -> Target {
+        let mut t = self.clone();
+        t.display = format!("{} (database {db})", self.display);
+        t.dbname = Some(db.to_string());
+        t
+    }
+
     /// Parses `url`; `pgpassword` is the `PGPASSWORD` value, used when the URL has none.
     /// Errors never contain the password.
     pub fn parse(url: &str, pgpassword: Option<String>) -> Result<Target, String> {

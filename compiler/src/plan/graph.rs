@@ -76,7 +76,8 @@ impl Plan {
     }
 }
 
-fn describe(ir: &Ir, node: Node) -> (String, Loc) {
+/// What a node is, for messages, and where the TOML declares it.
+pub fn describe(ir: &Ir, node: Node) -> (String, Loc) {
     match node {
         Node::Enum(i) => (
             format!("enum `{}`", ir.enums[i].name.name),

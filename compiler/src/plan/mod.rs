@@ -4,4 +4,4 @@ mod graph;
 pub mod migrate;
 pub mod snapshot;
 
-pub use graph::{order_by_dependencies, Node, Plan};
+pub use graph::{describe, order_by_dependencies, Node, Plan};

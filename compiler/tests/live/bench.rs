@@ -17,9 +17,14 @@ fn bench_import_and_drift_on_10000_tables() {
     let c = support::compile_ok(&dir);
     let ir = c.ir.as_ref().unwrap();
     let db = Server::get().database("bench_live");
+    // Past a few thousand tables schema.sql locks more relations than a stock server's
+    // lock table holds (its guard says so): the domain files apply in order instead.
     let t = Instant::now();
-    db.exec(&c.output.as_ref().unwrap().files["schema.sql"])
-        .unwrap();
+    for (name, sql) in &c.output.as_ref().unwrap().files {
+        if name.starts_with("domains/") && !name.ends_with(".rollback.sql") {
+            db.exec(sql).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
     let apply = t.elapsed();
 
     let url = db.url();
@@ -42,7 +47,7 @@ fn bench_import_and_drift_on_10000_tables() {
     assert_eq!(report.tables, n);
 
     println!(
-        "live benchmark, {n} tables: apply schema.sql {:.1} s | drift (diff) {:.2} s | import (read, write, compile twice) {:.2} s",
+        "live benchmark, {n} tables: apply (domain files) {:.1} s | drift (diff) {:.2} s | import (read, write, compile twice) {:.2} s",
         apply.as_secs_f64(),
         drift_time.as_secs_f64(),
         import_time.as_secs_f64()

@@ -12,10 +12,12 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+
+use schemac::live::cluster::{find_bindir, init_cluster, is_root, start_and_watch};
 
 const INSTALL_HELP: &str = "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them \
     (Debian/Ubuntu: `apt-get install postgresql-15`), or set DATABASE_URL to a server the tests may \
@@ -35,136 +37,6 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// one per test process, so runs against a shared `DATABASE_URL` server do not clash.
 fn template() -> String {
     format!("schemac_template_{}", std::process::id())
-}
-
-fn find_bindir() -> Option<PathBuf> {
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
-        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if p.join("initdb").exists() && p.join("pg_ctl").exists() {
-            return Some(p);
-        }
-    }
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .flatten()
-        .map(|e| e.path().join("bin"))
-        .filter(|p| p.join("initdb").exists() && p.join("pg_ctl").exists())
-        .collect();
-    candidates.sort_by_key(|p| {
-        p.parent()
-            .and_then(|v| v.file_name())
-            .and_then(|v| v.to_string_lossy().parse::<u32>().ok())
-            .unwrap_or(0)
-    });
-    candidates.pop()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-/// Runs a server binary, as `postgres` when we are root.
-fn run_as_server_user(bin: &Path, args: &[&str]) -> Result<(), String> {
-    let mut cmd = if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
-    let out = cmd
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} {} failed:\n{}{}",
-            bin.display(),
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(())
-}
-
-/// A fresh data directory in a new temporary directory (owned by `postgres` when we are
-/// root): (bin directory, temporary directory, data directory).
-fn init_cluster(label: &str) -> Result<(PathBuf, PathBuf, PathBuf), String> {
-    let bindir = find_bindir().ok_or_else(|| INSTALL_HELP.to_string())?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("schemac-{label}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    if is_root() {
-        let st = Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !st.success() {
-            return Err("cannot chown the cluster directory to postgres".into());
-        }
-    }
-    let data = dir.join("data");
-    let data_s = data.to_string_lossy().into_owned();
-    run_as_server_user(
-        &bindir.join("initdb"),
-        &[
-            "-D",
-            &data_s,
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ],
-    )?;
-    Ok((bindir, dir, data))
-}
-
-/// Starts the cluster in `data` with `opts`, and a watchdog that stops it and deletes
-/// `dir` when this test process is gone (finished or panicked).
-fn start_and_watch(bindir: &Path, dir: &Path, data: &Path, opts: &str) -> Result<(), String> {
-    let data_s = data.to_string_lossy().into_owned();
-    let dir_s = dir.to_string_lossy().into_owned();
-    let log = dir.join("server.log").to_string_lossy().into_owned();
-    run_as_server_user(
-        &bindir.join("pg_ctl"),
-        &[
-            "-D", &data_s, "-o", opts, "-l", &log, "-w", "-t", "60", "start",
-        ],
-    )?;
-
-    // Watchdog: when this test process is gone (finished or panicked), stop and delete.
-    let pg_ctl = bindir.join("pg_ctl").to_string_lossy().into_owned();
-    let stop = if is_root() {
-        format!("runuser -u postgres -- {pg_ctl} -D {data_s} -m immediate stop")
-    } else {
-        format!("{pg_ctl} -D {data_s} -m immediate stop")
-    };
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir_s}",
-        pid = std::process::id()
-    );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the cluster watchdog: {e}"))?;
-    Ok(())
 }
 
 /// A second throwaway server for connection tests: TCP on 127.0.0.1 with TLS (a
@@ -367,6 +239,9 @@ impl TcpServer {
 }
 
 fn start_cluster() -> Result<Server, String> {
+    if find_bindir().is_none() {
+        return Err(INSTALL_HELP.into());
+    }
     let (bindir, dir, data) = init_cluster("pg")?;
     let dir_s = dir.to_string_lossy().into_owned();
     // A port number still names the unix socket; pick one no other cluster here uses.

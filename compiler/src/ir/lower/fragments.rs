@@ -94,32 +94,151 @@ impl Lowerer<'_> {
                 );
             }
         }
-        for func in &refs.functions {
-            let q = match func.as_slice() {
-                [n] => QName::new(self.ir.project.default_schema.clone(), n.clone()),
-                [s, n] => QName::new(s.clone(), n.clone()),
-                _ => continue,
-            };
-            if self.functions.contains_key(&q) {
-                deps.insert(ObjRef {
-                    kind: ObjKind::Function,
-                    name: q,
-                });
-            } else if func.len() == 2
-                && !SYSTEM_SCHEMAS.contains(&q.schema.as_str())
-                && !self.ir.project.external_functions.contains(&q)
-            {
-                let word = q.name.clone();
-                let span = find_word(&v.value, &word)
-                    .map(|r| span_in_value(self.text(file), &v.span, r))
-                    .unwrap_or(v.span.clone());
+        for (func, calls) in &refs.functions {
+            self.resolve_call(file, v, what, func, calls, deps);
+        }
+    }
+
+    /// Checks one function a fragment calls: a project function (a dependency, its
+    /// argument counts checked), a declared external one, or a PostgreSQL built-in (its
+    /// argument counts checked); anything else is `unknown-function`.
+    fn resolve_call(
+        &mut self,
+        file: FileId,
+        v: &Sp<String>,
+        what: &str,
+        func: &[String],
+        calls: &BTreeSet<usize>,
+        deps: &mut BTreeSet<ObjRef>,
+    ) {
+        let (q, qualified) = match func {
+            [n] => (
+                QName::new(self.ir.project.default_schema.clone(), n.clone()),
+                false,
+            ),
+            [s, n] => (QName::new(s.clone(), n.clone()), true),
+            _ => return,
+        };
+        let span = || {
+            find_word(&v.value, &q.name)
+                .map(|r| span_in_value(self.text(file), &v.span, r))
+                .unwrap_or(v.span.clone())
+        };
+        let called: Vec<usize> = calls
+            .iter()
+            .copied()
+            .filter(|n| *n != NO_PARENTHESES)
+            .collect();
+        if let Some(&(lo, hi)) = self.fn_arity.get(&q) {
+            deps.insert(ObjRef {
+                kind: ObjKind::Function,
+                name: q.clone(),
+            });
+            if let Some(n) = called.iter().find(|n| **n < lo || **n > hi) {
+                let takes = if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo} to {hi}")
+                };
+                let l = Loc::new(file, span());
                 self.err(
-                    Diagnostic::error("unknown-function", format!("{what} calls `{q}()`, which is not declared"))
-                        .label(&Loc::new(file, span), "unknown function")
-                        .help(format!("declare it in this project, or add \"{q}\" to `[external] functions` in schemac.toml")),
+                    Diagnostic::error(
+                        "wrong-argument-count",
+                        format!("{what} calls `{}()` with {n} argument(s), but it takes {takes}", q.name),
+                    )
+                    .label(&l, "this call")
+                    .help("pass the arguments the function declares (those with a default may be left out)"),
                 );
             }
+            return;
         }
+        if qualified && self.ir.project.external_functions.contains(&q) {
+            return;
+        }
+        if qualified && q.schema != "pg_catalog" && SYSTEM_SCHEMAS.contains(&q.schema.as_str()) {
+            return;
+        }
+        let builtin_ok = !qualified || q.schema == "pg_catalog";
+        if builtin_ok {
+            if let Some(a) = crate::ir::builtins::builtin(&q.name) {
+                if let Some(n) = called.iter().find(|n| !a.accepts(**n)) {
+                    let l = Loc::new(file, span());
+                    self.err(
+                        Diagnostic::error(
+                            "wrong-argument-count",
+                            format!(
+                                "{what} calls `{}()` with {n} argument(s); PostgreSQL's `{}` takes {}",
+                                q.name,
+                                q.name,
+                                a.describe()
+                            ),
+                        )
+                        .label(&l, "this call")
+                        .help("see the function in PostgreSQL's documentation"),
+                    );
+                }
+                return;
+            }
+            // Written like calls, but PostgreSQL's grammar, not pg_proc, knows them.
+            if GRAMMAR_FUNCTIONS.contains(&q.name.as_str()) || called.is_empty() {
+                return;
+            }
+        }
+        if !qualified
+            && self
+                .ir
+                .project
+                .external_functions
+                .iter()
+                .any(|f| f.name == q.name)
+        {
+            // Reached through the search_path (an extension's function, on Supabase).
+            return;
+        }
+        let shown = if qualified {
+            q.to_string()
+        } else {
+            q.name.clone()
+        };
+        // Suggestions from where the call looks: the schema it names, or (unqualified)
+        // the built-ins and the project's functions.
+        let mut candidates: Vec<&str> = Vec::new();
+        if builtin_ok {
+            for n in crate::ir::builtins::names() {
+                candidates.push(n);
+            }
+            candidates.extend(self.fn_arity.keys().map(|k| k.name.as_str()));
+        } else {
+            candidates.extend(
+                self.fn_arity
+                    .keys()
+                    .chain(self.ir.project.external_functions.iter())
+                    .filter(|k| k.schema == q.schema)
+                    .map(|k| k.name.as_str()),
+            );
+        }
+        let suggestion = did_you_mean(&q.name, candidates).map(|c| {
+            if qualified && !builtin_ok {
+                format!("{}.{c}", q.schema)
+            } else {
+                c.to_string()
+            }
+        });
+        let help = match suggestion {
+            Some(c) => format!("did you mean `{c}()`? Otherwise declare `{shown}` in this project, or in `[external] functions` in schemac.toml"),
+            None => format!("declare it in this project, or add \"{}\" to `[external] functions` in schemac.toml", if qualified { q.to_string() } else { format!("<schema>.{}", q.name) }),
+        };
+        let l = Loc::new(file, span());
+        self.err(
+            Diagnostic::error(
+                "unknown-function",
+                format!(
+                    "{what} calls `{shown}()`, which is not declared and not a PostgreSQL function"
+                ),
+            )
+            .label(&l, "unknown function")
+            .help(help),
+        );
     }
 
     /// Parses and resolves an expression fragment; returns the text if it parsed.

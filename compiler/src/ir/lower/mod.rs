@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 
 use super::model::*;
-use super::sql::{find_word, parse_fragment, span_in_value, FragmentKind, SqlError, SqlRefs};
+use super::sql::{
+    find_word, parse_fragment, span_in_value, FragmentKind, SqlError, SqlRefs, NO_PARENTHESES,
+};
 use super::types::{builtin, builtin_names, canonical, parse_type, RETURN_PSEUDO};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, FileId, Loc, Sources};
 use crate::source::ProjectSource;
@@ -34,6 +36,36 @@ const PRIVILEGES: &[&str] = &[
 ];
 const SYSTEM_SCHEMAS: &[&str] = &["pg_catalog", "information_schema"];
 
+/// Written like function calls, but known to PostgreSQL's grammar rather than `pg_proc`
+/// (the parser turns them into expressions of their own).
+const GRAMMAR_FUNCTIONS: &[&str] = &[
+    "coalesce",
+    "nullif",
+    "greatest",
+    "least",
+    "grouping",
+    "row",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
+    "current_role",
+    "current_user",
+    "session_user",
+    "user",
+    "current_catalog",
+    "current_schema",
+];
+
 /// Lowers a parsed project into the IR, reporting every problem it finds.
 pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) -> Ir {
     let mut l = Lowerer {
@@ -43,6 +75,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         relations: BTreeMap::new(),
         functions: BTreeMap::new(),
         fn_returns: BTreeMap::new(),
+        fn_arity: BTreeMap::new(),
         table_index: BTreeMap::new(),
         fragments: std::collections::HashMap::new(),
         builtin_types: std::collections::HashMap::new(),
@@ -131,6 +164,8 @@ struct Lowerer<'a> {
     relations: BTreeMap<QName, (ObjKind, Loc)>,
     functions: BTreeMap<QName, Loc>,
     fn_returns: BTreeMap<QName, String>,
+    /// Each project function's argument counts: (without the defaulted ones, all).
+    fn_arity: BTreeMap<QName, (usize, usize)>,
     /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for
     /// projects with thousands of tables).
     table_index: BTreeMap<QName, usize>,

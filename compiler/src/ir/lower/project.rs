@@ -267,6 +267,17 @@ impl Lowerer<'_> {
                 .schema
                 .as_ref()
                 .map_or(self.ir.project.default_schema.clone(), |s| s.value.clone());
+            let all = f.arguments.len();
+            let defaulted = f
+                .arguments
+                .iter()
+                .rev()
+                .take_while(|a| a.value.default.is_some())
+                .count();
+            self.fn_arity.insert(
+                QName::new(schema.clone(), n.value.clone()),
+                (all - defaulted, all),
+            );
             self.fn_returns.insert(
                 QName::new(schema, n.value.clone()),
                 f.returns.value.trim().to_lowercase(),
