@@ -113,8 +113,16 @@ fn push_column_def(l: &mut String, c: &crate::ir::Column) {
         l.push_str(" NOT NULL");
     }
     if let Some(d) = &c.default {
+        // `DEFAULT` takes PostgreSQL's restricted expression: `now() is not null or
+        // true` needs parentheses there.
         l.push_str(" DEFAULT ");
-        l.push_str(d);
+        if crate::ir::pg_grammar::needs_parentheses_as_b_expr(d) {
+            l.push('(');
+            l.push_str(d);
+            l.push(')');
+        } else {
+            l.push_str(d);
+        }
     }
 }
 

@@ -5,6 +5,8 @@ pub mod builtins;
 pub mod columns;
 mod lower;
 mod model;
+pub mod pg_grammar;
+pub mod pg_keywords;
 pub mod sql;
 pub mod types;
 

@@ -75,6 +75,7 @@ pub fn parse_fragment(kind: FragmentKind, text: &str) -> Result<SqlRefs, SqlErro
                 .map_err(|e| err(text, e))?;
             let expr = parser.parse_expr().map_err(|e| err(text, e))?;
             expect_end(&mut parser, text)?;
+            grammar(text, &expr)?;
             let _ = expr.visit(&mut refs);
         }
         FragmentKind::Query => {
@@ -84,16 +85,42 @@ pub fn parse_fragment(kind: FragmentKind, text: &str) -> Result<SqlRefs, SqlErro
             let query = parser.parse_query().map_err(|e| err(text, e))?;
             while parser.consume_token(&Token::SemiColon) {}
             expect_end(&mut parser, text)?;
+            grammar(text, &query)?;
             let _ = query.visit(&mut refs);
         }
         FragmentKind::Statements => {
             let stmts = Parser::parse_sql(&dialect, text).map_err(|e| err(text, e))?;
             for s in &stmts {
+                grammar(text, s)?;
                 let _ = s.visit(&mut refs);
             }
         }
     }
     Ok(refs.finish())
+}
+
+/// What PostgreSQL's grammar refuses beyond what the parser checks (`pg_grammar`).
+fn grammar(text: &str, node: &impl Visit) -> Result<(), SqlError> {
+    if let Some(offset) = super::pg_keywords::not_null_after_value(text) {
+        return Err(SqlError {
+            message:
+                "write `IS NOT NULL` (or `NOTNULL`): `NOT NULL` after a value is not an expression"
+                    .into(),
+            offset: Some(offset),
+        });
+    }
+    let mut check = super::pg_grammar::GrammarCheck {
+        text,
+        problem: None,
+    };
+    let _ = node.visit(&mut check);
+    match check.problem {
+        None => Ok(()),
+        Some((message, span)) => Err(SqlError {
+            message,
+            offset: offset_of(text, span.start.line as usize, span.start.column as usize),
+        }),
+    }
 }
 
 fn expect_end(parser: &mut Parser, text: &str) -> Result<(), SqlError> {

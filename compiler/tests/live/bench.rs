@@ -39,11 +39,26 @@ fn bench_import_and_drift_on_10000_tables() {
 
     let project = tempdir("bench-live-import").join("project");
     let t = Instant::now();
-    let mut query = |sql: &str| schemac::live::rows(&mut client, sql);
+    let mut slowest: Vec<(f64, String)> = Vec::new();
+    let mut query = |sql: &str| {
+        let q = Instant::now();
+        let r = schemac::live::rows(&mut client, sql);
+        slowest.push((q.elapsed().as_secs_f64(), sql.chars().take(90).collect()));
+        r
+    };
     let report =
         schemac::live::import::import(&mut query, &["public".to_string()], &project, false)
             .unwrap();
     let import_time = t.elapsed();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let catalog: f64 = slowest.iter().map(|s| s.0).sum();
+    println!(
+        "import: {catalog:.2} s in {} catalog queries; the slowest:",
+        slowest.len()
+    );
+    for (secs, sql) in slowest.iter().take(4) {
+        println!("  {secs:.2} s  {sql}");
+    }
     assert_eq!(report.tables, n);
 
     println!(
