@@ -275,15 +275,7 @@ pub fn migrate(
     if old.db_state() == new.db_state() {
         return Ok(Some(MigrateOutcome::NothingToDo));
     }
-    let req = Request {
-        table_renames: &ir.table_renames,
-        column_renames: &ir.column_renames,
-        accepted: &ir.accepted_losses,
-        lock_timeout: &ir.project.lock_timeout,
-        statement_timeout: &ir.project.statement_timeout,
-        platform: ir.project.platform,
-    };
-    write_migration(migrations_dir, name, &old, &new, &req, diags)
+    write_migration(migrations_dir, name, &old, &new, &Request::of(ir), diags)
 }
 
 /// What a migration needs from the project besides the two states.
@@ -294,6 +286,40 @@ pub struct Request<'a> {
     pub lock_timeout: &'a str,
     pub statement_timeout: &'a str,
     pub platform: crate::ir::Platform,
+}
+
+impl<'a> Request<'a> {
+    /// What the project's TOML says about its migrations.
+    pub fn of(ir: &'a Ir) -> Self {
+        Request {
+            table_renames: &ir.table_renames,
+            column_renames: &ir.column_renames,
+            accepted: &ir.accepted_losses,
+            lock_timeout: &ir.project.lock_timeout,
+            statement_timeout: &ir.project.statement_timeout,
+            platform: ir.project.platform,
+        }
+    }
+
+    /// The planner's request for the migration `name` from `old` to `new`.
+    pub fn planning(
+        &self,
+        name: &'a str,
+        old: &'a Snapshot,
+        new: &'a Snapshot,
+    ) -> MigrationRequest<'a> {
+        MigrationRequest {
+            name,
+            old,
+            new,
+            table_renames: self.table_renames,
+            column_renames: self.column_renames,
+            accepted: self.accepted,
+            lock_timeout: self.lock_timeout,
+            statement_timeout: self.statement_timeout,
+            platform: self.platform,
+        }
+    }
 }
 
 /// Plans the migration from `old` to `new` and writes it as the next folder
@@ -320,17 +346,7 @@ pub fn write_migration(
         return Ok(None);
     };
     let dir_name = format!("{number:04}_{name}");
-    let req = MigrationRequest {
-        name: &dir_name,
-        old,
-        new,
-        table_renames: r.table_renames,
-        column_renames: r.column_renames,
-        accepted: r.accepted,
-        lock_timeout: r.lock_timeout,
-        statement_timeout: r.statement_timeout,
-        platform: r.platform,
-    };
+    let req = r.planning(&dir_name, old, new);
     let Some(migration) = plan_migration(&req, diags) else {
         return Ok(None);
     };

@@ -62,14 +62,7 @@ fn write_history(into: &Path) {
     );
     let after_phase1 = last.before_renames(&pairs(false));
     let before = after_phase1.before_renames(&pairs(true));
-    let req = Request {
-        table_renames: &ir.table_renames,
-        column_renames: &ir.column_renames,
-        accepted: &ir.accepted_losses,
-        lock_timeout: &ir.project.lock_timeout,
-        statement_timeout: &ir.project.statement_timeout,
-        platform: ir.project.platform,
-    };
+    let req = Request::of(ir);
     let _ = std::fs::remove_dir_all(into);
     let empty = Snapshot::empty(&ir.project.default_schema);
     for (name, old, new) in [

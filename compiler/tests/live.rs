@@ -65,6 +65,32 @@ fn deploy(db: &TestDb, out: &Path) -> Output {
     )
 }
 
+/// Runs the example history's cleanups in `db`, then requires it to equal, by `pg_dump`,
+/// the database `schema.sql` builds.
+fn assert_equals_schema_sql(db: &TestDb, out: &Path, what: &str) {
+    for m in ["0002_standardize_phase1", "0003_standardize_phase2"] {
+        let cleanup =
+            std::fs::read_to_string(out.join("migrations").join(m).join("cleanup.sql")).unwrap();
+        db.exec(&cleanup).unwrap();
+    }
+    let c = support::compile_ok(&support::repo_root().join("schemas"));
+    let reference = example_db(&format!("{what}_reference"));
+    reference
+        .exec(&c.output.as_ref().unwrap().files["schema.sql"])
+        .unwrap();
+    let (a, b) = (
+        db.dump(&["public", "auth"]),
+        reference.dump(&["public", "auth"]),
+    );
+    if a != b {
+        let diff = similar::TextDiff::from_lines(&b, &a);
+        panic!(
+            "{what} differs from schema.sql:\n{}",
+            diff.unified_diff().header("schema.sql", what)
+        );
+    }
+}
+
 fn example_db(label: &str) -> TestDb {
     let c = support::compile_ok(&support::repo_root().join("schemas"));
     Server::get()

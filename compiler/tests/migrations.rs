@@ -8,7 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use schemac::diag::{Diagnostics, Renderer};
-use schemac::plan::migrate::{plan_migration, Migration, MigrationRequest};
+use schemac::plan::migrate::{plan_migration, Migration};
 use schemac::plan::snapshot::Snapshot;
 use support::pg::Server;
 
@@ -35,17 +35,7 @@ fn plan(
     let ir = after.ir.as_ref().unwrap();
     let new = Snapshot::from_ir(ir);
     plan_migration(
-        &MigrationRequest {
-            name,
-            old,
-            new: &new,
-            table_renames: &ir.table_renames,
-            column_renames: &ir.column_renames,
-            accepted: &ir.accepted_losses,
-            lock_timeout: &ir.project.lock_timeout,
-            statement_timeout: &ir.project.statement_timeout,
-            platform: ir.project.platform,
-        },
+        &schemac::history::Request::of(ir).planning(name, old, &new),
         diags,
     )
 }

@@ -89,7 +89,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn db_error(e: &postgres::Error) -> String {
+/// PostgreSQL's message with its detail and hint, or the client's error.
+pub(crate) fn db_error(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(d) => {
             let mut s = d.message().to_string();

@@ -24,7 +24,7 @@ use super::{connect, Target};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::history;
 use crate::ir::{Ir, Platform};
-use crate::plan::migrate::{plan_migration, MigrationRequest};
+use crate::plan::migrate::plan_migration;
 use crate::plan::snapshot::Snapshot;
 use crate::plan::{describe, Node, Plan};
 
@@ -98,21 +98,7 @@ impl Drop for Scratch {
     }
 }
 
-fn message(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => {
-            let mut m = d.message().to_string();
-            if let Some(detail) = d.detail() {
-                m.push_str(&format!(" ({detail})"));
-            }
-            if let Some(hint) = d.hint() {
-                m.push_str(&format!("; hint: {hint}"));
-            }
-            m
-        }
-        None => e.to_string(),
-    }
-}
+use super::deploy::db_error as message;
 
 /// The 1-based character position PostgreSQL reported inside the text it was sent.
 fn position(e: &postgres::Error) -> Option<usize> {
@@ -373,17 +359,7 @@ fn apply_history(
     let new = Snapshot::from_ir(ir);
     if old.db_state() != new.db_state() {
         report.pending = true;
-        let req = MigrationRequest {
-            name: "pending",
-            old: &old,
-            new: &new,
-            table_renames: &ir.table_renames,
-            column_renames: &ir.column_renames,
-            accepted: &ir.accepted_losses,
-            lock_timeout: &ir.project.lock_timeout,
-            statement_timeout: &ir.project.statement_timeout,
-            platform: ir.project.platform,
-        };
+        let req = history::Request::of(ir).planning("pending", &old, &new);
         let mut diags = Diagnostics::default();
         match plan_migration(&req, &mut diags) {
             Some(m) => {

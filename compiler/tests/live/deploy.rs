@@ -31,27 +31,7 @@ fn deploy_from_empty_equals_schema_sql_records_history_and_is_idempotent() {
 
     // The same database as schema.sql builds, once the compatibility views are cleaned
     // up (a step of its own, when no code uses the old names).
-    for m in ["0002_standardize_phase1", "0003_standardize_phase2"] {
-        let cleanup =
-            std::fs::read_to_string(out.join("migrations").join(m).join("cleanup.sql")).unwrap();
-        db.exec(&cleanup).unwrap();
-    }
-    let c = support::compile_ok(&support::repo_root().join("schemas"));
-    let reference = example_db("deploy_reference");
-    reference
-        .exec(&c.output.as_ref().unwrap().files["schema.sql"])
-        .unwrap();
-    let (a, b) = (
-        db.dump(&["public", "auth"]),
-        reference.dump(&["public", "auth"]),
-    );
-    if a != b {
-        let diff = similar::TextDiff::from_lines(&b, &a);
-        panic!(
-            "deployed history differs from schema.sql:\n{}",
-            diff.unified_diff().header("schema.sql", "deploy")
-        );
-    }
+    assert_equals_schema_sql(&db, &out, "deploy");
 
     // Again: nothing to do. Status lists all three as applied.
     let o = deploy(&db, &out);

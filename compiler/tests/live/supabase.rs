@@ -106,27 +106,7 @@ fn the_example_history_in_supabase_layout_builds_what_schema_sql_builds() {
     // Applied as the Supabase CLI applies them: the database schema.sql builds.
     let db = example_db("supabase_layout");
     push_like_supabase(&db, &to);
-    for m in ["0002_standardize_phase1", "0003_standardize_phase2"] {
-        let cleanup =
-            std::fs::read_to_string(out.join("migrations").join(m).join("cleanup.sql")).unwrap();
-        db.exec(&cleanup).unwrap();
-    }
-    let c = support::compile_ok(&support::repo_root().join("schemas"));
-    let reference = example_db("supabase_reference");
-    reference
-        .exec(&c.output.as_ref().unwrap().files["schema.sql"])
-        .unwrap();
-    let (a, b) = (
-        db.dump(&["public", "auth"]),
-        reference.dump(&["public", "auth"]),
-    );
-    if a != b {
-        let diff = similar::TextDiff::from_lines(&b, &a);
-        panic!(
-            "the Supabase layout differs from schema.sql:\n{}",
-            diff.unified_diff().header("schema.sql", "supabase")
-        );
-    }
+    assert_equals_schema_sql(&db, &out, "supabase");
 
     // A released file edited by hand is refused, and nothing is written.
     let first = to.join("20270101000001_0001_initial_platform.sql");

@@ -63,15 +63,7 @@ fn pg_array(s: &str) -> Vec<String> {
 }
 
 fn privileges(list: &mut Vec<String>) {
-    const ALL: [&str; 7] = [
-        "select",
-        "insert",
-        "update",
-        "delete",
-        "truncate",
-        "references",
-        "trigger",
-    ];
+    const ALL: [&str; 7] = crate::lint::privileges::TABLE_PRIVILEGES;
     list.sort_by_key(|p| ALL.iter().position(|x| x == p));
     list.dedup();
     if ALL.iter().all(|p| list.iter().any(|x| x == p)) {

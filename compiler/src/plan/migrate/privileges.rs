@@ -4,15 +4,7 @@ use super::*;
 
 /// Privileges each role ends up with.
 pub(super) fn effective(grants: &[Grant], revokes: &[Grant]) -> BTreeMap<String, BTreeSet<String>> {
-    const ALL: [&str; 7] = [
-        "select",
-        "insert",
-        "update",
-        "delete",
-        "truncate",
-        "references",
-        "trigger",
-    ];
+    const ALL: [&str; 7] = crate::lint::privileges::TABLE_PRIVILEGES;
     let expand = |g: &Grant| -> BTreeSet<String> {
         if g.privileges.iter().any(|p| p == "all") {
             ALL.iter().map(|s| s.to_string()).collect()
