@@ -9,6 +9,7 @@ pub mod pg_grammar;
 pub mod pg_keywords;
 pub mod sql;
 pub mod types;
+pub mod view_columns;
 
 pub use lower::{lower, MAX_IDENT_BYTES};
 pub use model::*;

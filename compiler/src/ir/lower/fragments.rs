@@ -273,6 +273,13 @@ impl Lowerer<'_> {
         if let Some(&i) = self.table_index.get(&q) {
             return Some(super::access::own_table(&self.ir.tables[i], enums));
         }
+        if let Some(cols) = self.view_columns.get(&q) {
+            return Some(crate::ir::columns::ScopeRelation {
+                name: q.name.clone(),
+                columns: Some(cols.clone()),
+                enums: Vec::new(),
+            });
+        }
         self.ir
             .project
             .external_tables

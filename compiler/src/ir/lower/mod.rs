@@ -76,6 +76,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         functions: BTreeMap::new(),
         fn_returns: BTreeMap::new(),
         fn_arity: BTreeMap::new(),
+        view_columns: BTreeMap::new(),
         table_index: BTreeMap::new(),
         fragments: std::collections::HashMap::new(),
         builtin_types: std::collections::HashMap::new(),
@@ -166,6 +167,8 @@ struct Lowerer<'a> {
     fn_returns: BTreeMap<QName, String>,
     /// Each project function's argument counts: (without the defaulted ones, all).
     fn_arity: BTreeMap<QName, (usize, usize)>,
+    /// Each view's output columns, when every one is known for certain.
+    view_columns: BTreeMap<QName, BTreeSet<String>>,
     /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for
     /// projects with thousands of tables).
     table_index: BTreeMap<QName, usize>,

@@ -260,6 +260,14 @@ impl Lowerer<'_> {
         }
         for (n, v) in &d.views {
             decl(self, ObjKind::View, &v.schema, n);
+            if let Some(cols) = crate::ir::view_columns::output_columns(&v.query.value) {
+                let schema = v
+                    .schema
+                    .as_ref()
+                    .map_or(self.ir.project.default_schema.clone(), |s| s.value.clone());
+                self.view_columns
+                    .insert(QName::new(schema, n.value.clone()), cols);
+            }
         }
         for (n, f) in &d.functions {
             decl(self, ObjKind::Function, &f.schema, n);
