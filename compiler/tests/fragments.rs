@@ -39,8 +39,14 @@ fn every_column_typo_is_reported_at_its_own_bytes() {
     }
     // A view's output columns are known to a view and a policy that read it.
     for (message, column) in [
-        ("the query of view `crm_member_totals` reads `membrs`", "membrs"),
-        ("policy `crm_workspaces_with_members` reads `c.membres`", "membres"),
+        (
+            "the query of view `crm_member_totals` reads `membrs`",
+            "membrs",
+        ),
+        (
+            "policy `crm_workspaces_with_members` reads `c.membres`",
+            "membres",
+        ),
     ] {
         let d = diags
             .iter()
@@ -52,7 +58,10 @@ fn every_column_typo_is_reported_at_its_own_bytes() {
             d.help
         );
         let label = &d.labels[0];
-        assert_eq!(&c.sources.get(label.loc.file).text[label.loc.span.clone()], column);
+        assert_eq!(
+            &c.sources.get(label.loc.file).text[label.loc.span.clone()],
+            column
+        );
     }
     // Checks, defaults, generated columns, conversions, index expressions and predicates,
     // policies, trigger conditions and view queries.
