@@ -108,6 +108,32 @@ pub const RESERVED: &[&str] = &[
     "with",
 ];
 
+/// Column-name keywords (category C) that the grammar writes with a call's syntax and
+/// turns into expressions of its own (`coalesce(...)`, `substring(...)`, `xmlelement(...)`).
+pub const CALL_FORMS: &[&str] = &[
+    "coalesce",
+    "extract",
+    "greatest",
+    "grouping",
+    "least",
+    "normalize",
+    "nullif",
+    "overlay",
+    "position",
+    "row",
+    "substring",
+    "treat",
+    "trim",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+];
+
 /// Keywords that may name a column but not a function (category C), except the forms
 /// the grammar defines with a call's syntax (`coalesce(...)`, `substring(...)` ...).
 pub const NOT_FUNCTIONS: &[&str] = &[

@@ -242,6 +242,20 @@ pub(crate) fn project_with_concurrent_index(lock_timeout: &str) -> PathBuf {
     dir
 }
 
+/// Deploys only the first migration of the history in `out` (0002 left out).
+fn deploy_first_migration(db: &TestDb, out: &Path, label: &str) {
+    let first = tempdir(label);
+    copy_dir(&out.join("migrations"), &first.join("migrations"));
+    std::fs::remove_dir_all(first.join("migrations/0002_two")).unwrap();
+    std::fs::write(
+        first.join("migrations/schemac.sum"),
+        schemac::history::compute_sum(&first.join("migrations")),
+    )
+    .unwrap();
+    let o = deploy(db, &first);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
 pub(crate) fn index_state(db: &TestDb) -> String {
     db.query_one("select coalesce((select indisvalid::text from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = 'idx_app_notes_owner_id'), 'missing')")
 }
@@ -260,26 +274,7 @@ fn a_deploy_that_fails_in_the_concurrent_part_resumes_where_it_stopped() {
         out.to_str().unwrap(),
     ];
     // Only the first migration, then a writer that keeps a transaction open on the table.
-    let first = tempdir("deploy-first");
-    copy_dir(&out.join("migrations"), &first.join("migrations"));
-    std::fs::remove_dir_all(first.join("migrations/0002_two")).unwrap();
-    std::fs::write(
-        first.join("migrations/schemac.sum"),
-        schemac::history::compute_sum(&first.join("migrations")),
-    )
-    .unwrap();
-    let o = run(
-        &[
-            "deploy",
-            "--database-url",
-            &url,
-            "--out",
-            first.to_str().unwrap(),
-        ],
-        &first,
-        &[],
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    deploy_first_migration(&db, &out, "deploy-first");
     let holder = db.hold_lock("LOCK TABLE public.app_notes IN ROW EXCLUSIVE MODE", 4);
 
     // The index build waits for the writer past lock_timeout: the main part of 0002 is
@@ -327,26 +322,7 @@ fn a_deploy_killed_during_the_concurrent_part_is_completed_by_the_next_one() {
     let url = db.url();
     // 0001 first; then a writer holds the table, and the deploy of 0002 is killed while
     // its index build waits for the writer.
-    let first = tempdir("deploy-killed-first");
-    copy_dir(&out.join("migrations"), &first.join("migrations"));
-    std::fs::remove_dir_all(first.join("migrations/0002_two")).unwrap();
-    std::fs::write(
-        first.join("migrations/schemac.sum"),
-        schemac::history::compute_sum(&first.join("migrations")),
-    )
-    .unwrap();
-    let o = run(
-        &[
-            "deploy",
-            "--database-url",
-            &url,
-            "--out",
-            first.to_str().unwrap(),
-        ],
-        &first,
-        &[],
-    );
-    assert!(o.status.success(), "{}", text(&o));
+    deploy_first_migration(&db, &out, "deploy-killed-first");
     let holder = db.hold_lock("LOCK TABLE public.app_notes IN ROW EXCLUSIVE MODE", 5);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_schemac"))
         .args([

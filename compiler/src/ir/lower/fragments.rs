@@ -180,7 +180,11 @@ impl Lowerer<'_> {
                 return;
             }
             // Written like calls, but PostgreSQL's grammar, not pg_proc, knows them.
-            if GRAMMAR_FUNCTIONS.contains(&q.name.as_str()) || called.is_empty() {
+            let name = q.name.as_str();
+            if crate::ir::pg_keywords::CALL_FORMS.contains(&name)
+                || crate::ir::pg_keywords::EXPRESSION_KEYWORDS.contains(&name)
+                || called.is_empty()
+            {
                 return;
             }
         }

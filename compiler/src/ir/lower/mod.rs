@@ -36,36 +36,6 @@ const PRIVILEGES: &[&str] = &[
 ];
 const SYSTEM_SCHEMAS: &[&str] = &["pg_catalog", "information_schema"];
 
-/// Written like function calls, but known to PostgreSQL's grammar rather than `pg_proc`
-/// (the parser turns them into expressions of their own).
-const GRAMMAR_FUNCTIONS: &[&str] = &[
-    "coalesce",
-    "nullif",
-    "greatest",
-    "least",
-    "grouping",
-    "row",
-    "xmlconcat",
-    "xmlelement",
-    "xmlexists",
-    "xmlforest",
-    "xmlparse",
-    "xmlpi",
-    "xmlroot",
-    "xmlserialize",
-    "current_date",
-    "current_time",
-    "current_timestamp",
-    "localtime",
-    "localtimestamp",
-    "current_role",
-    "current_user",
-    "session_user",
-    "user",
-    "current_catalog",
-    "current_schema",
-];
-
 /// Lowers a parsed project into the IR, reporting every problem it finds.
 pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) -> Ir {
     let mut l = Lowerer {
