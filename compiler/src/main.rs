@@ -377,6 +377,9 @@ fn lint(project: &std::path::Path, format: Format, fix: bool, show_exempt: bool)
                     schemac::lint::Subject::Function(i) => {
                         format!("function {}", ir.functions[*i].name.name)
                     }
+                    schemac::lint::Subject::OnExternal(i) => {
+                        format!("objects on {}", ir.on_external[*i].table)
+                    }
                     schemac::lint::Subject::Project => "project".to_string(),
                 };
                 let (line, _) = c.sources.line_col(e.loc.file, e.loc.span.start);

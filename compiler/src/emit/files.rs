@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ddl::*;
+use super::on_external::{create_on_external, drop_on_external};
 use super::quote::{begin_transaction, comment_text, lock_guard, quote_ident, squawk_ignore};
 use crate::diag::Sources;
 use crate::ir::{DomainId, Ir};
@@ -77,6 +78,13 @@ fn create_node(ir: &Ir, plan: &Plan, node: Node) -> (String, Vec<String>) {
                 create_policy(&t.name, &t.policies[policy]),
             )
         }
+        Node::OnExternal(i) => {
+            let o = &ir.on_external[i];
+            (
+                format!("objects on external table {}", o.table),
+                create_on_external(o),
+            )
+        }
         Node::Raw(i) => (
             format!("raw SQL {}", ir.raws[i].name),
             vec![raw_block(&ir.raws[i], &ir.raws[i].sql, "forward")],
@@ -130,6 +138,7 @@ fn drop_node(ir: &Ir, node: Node) -> Option<String> {
         Node::Policy { table, policy } => {
             drop_policy(&ir.tables[table].name, &ir.tables[table].policies[policy])
         }
+        Node::OnExternal(i) => drop_on_external(&ir.on_external[i]).join("\n"),
         Node::Raw(i) => {
             let r = &ir.raws[i];
             match &r.rollback {

@@ -5,10 +5,12 @@
 
 mod ddl;
 mod files;
+mod on_external;
 mod pgtap;
 mod quote;
 mod summary;
 
 pub use ddl::*;
 pub use files::{emit_project, schema_statements, ObjectSql, Output};
+pub use on_external::*;
 pub use quote::*;

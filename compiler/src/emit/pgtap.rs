@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::quote::{comment_text, quote_qname, LITERAL_SETTINGS};
 use crate::ir::types::{canonical, format_type_name, parse_type};
-use crate::ir::{DomainId, Grant, Ir, PolicyCommand};
+use crate::ir::{DomainId, Grant, Ir, OnExternal, Policy, PolicyCommand, QName};
 use crate::lint::privileges::{self, executes};
 
 /// Test lines written straight into one buffer, without the formatting machinery:
@@ -109,6 +109,110 @@ fn table_privileges(t: &mut Lines, ir: &Ir, schema: &str, name: &str, grants: &[
     }
 }
 
+/// Each policy's command and roles.
+fn policy_tests(t: &mut Lines, table: &QName, policies: &[Policy]) {
+    let (s, n) = (table.schema.as_str(), table.name.as_str());
+    for p in policies {
+        let cmd = match p.command {
+            PolicyCommand::All => "ALL",
+            other => other.sql(),
+        };
+        let pn = p.name.as_str();
+        t.call("policy_cmd_is", s, n)
+            .lit(pn)
+            .raw(", ")
+            .lit(cmd)
+            .raw(", ")
+            .msg(&["policy ", pn, " is for ", cmd])
+            .end();
+        let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
+        if roles.is_empty() {
+            roles.push("public");
+        }
+        if roles.contains(&"public") {
+            // PUBLIC is role 0 in `polroles`, which pgTAP's `policy_roles_are` looks
+            // up in pg_roles and so never finds: compare the names directly.
+            roles.sort_unstable();
+            t.raw("SELECT is((SELECT array_agg(CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r)::text END ORDER BY 1) FROM pg_catalog.pg_policy, unnest(polroles) AS r WHERE polrelid = ")
+                .lit(&quote_qname(table))
+                .raw("::regclass AND polname = ")
+                .lit(pn)
+                .raw("), ")
+                .array(&roles)
+                .raw("::text[], ")
+                .msg(&["policy ", pn, " applies to ", &roles.join(", ")])
+                .end();
+            continue;
+        }
+        t.call("policy_roles_are", s, n)
+            .lit(pn)
+            .raw(", ")
+            .array(&roles)
+            .raw(", ")
+            .msg(&["policy ", pn, " applies to ", &roles.join(", ")])
+            .end();
+    }
+}
+
+/// What a domain puts on an external table. Other objects on the table are not the
+/// project's, so each declared object is tested by name, not the table's full list.
+fn on_external_tests(t: &mut Lines, o: &OnExternal) {
+    let (s, n) = (o.table.schema.as_str(), o.table.name.as_str());
+    let table = o.table.to_string();
+    for ix in &o.indexes {
+        t.call("has_index", s, n)
+            .lit(&ix.name)
+            .raw(", ")
+            .msg(&["index ", &ix.name, " exists on ", &table])
+            .end();
+    }
+    for tr in &o.triggers {
+        t.call("has_trigger", s, n)
+            .lit(&tr.name)
+            .raw(", ")
+            .msg(&["trigger ", &tr.name, " exists on ", &table])
+            .end();
+        t.call("trigger_is", s, n)
+            .lit(&tr.name)
+            .raw(", ")
+            .lit(&tr.function.schema)
+            .raw(", ")
+            .lit(&tr.function.name)
+            .raw(", ")
+            .msg(&["trigger ", &tr.name, " calls ", &tr.function.to_string()])
+            .end();
+    }
+    for p in &o.policies {
+        t.raw("SELECT ok(EXISTS (SELECT FROM pg_catalog.pg_policy WHERE polrelid = ")
+            .lit(&quote_qname(&o.table))
+            .raw("::regclass AND polname = ")
+            .lit(&p.name)
+            .raw("), ")
+            .msg(&["policy ", &p.name, " exists on ", &table])
+            .end();
+    }
+    policy_tests(t, &o.table, &o.policies);
+    for g in &o.grants {
+        let privs: Vec<&str> = if g.privileges.iter().any(|p| p == "all") {
+            privileges::TABLE_PRIVILEGES.to_vec()
+        } else {
+            g.privileges.iter().map(String::as_str).collect()
+        };
+        for p in privs {
+            let up = p.to_uppercase();
+            t.raw("SELECT ok(pg_catalog.has_table_privilege(")
+                .lit(&g.role)
+                .raw(", ")
+                .lit(&quote_qname(&o.table))
+                .raw(", ")
+                .lit(&up)
+                .raw("), ")
+                .msg(&[&g.role, " holds ", &up, " on ", &table])
+                .end();
+        }
+    }
+}
+
 /// The pgTAP file of one domain.
 pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
     let mut t = Lines::default();
@@ -187,46 +291,7 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
             .raw(", ")
             .msg(&[n, " has exactly its declared policies"])
             .end();
-        for p in &table.policies {
-            let cmd = match p.command {
-                PolicyCommand::All => "ALL",
-                other => other.sql(),
-            };
-            let pn = p.name.as_str();
-            t.call("policy_cmd_is", s, n)
-                .lit(pn)
-                .raw(", ")
-                .lit(cmd)
-                .raw(", ")
-                .msg(&["policy ", pn, " is for ", cmd])
-                .end();
-            let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
-            if roles.is_empty() {
-                roles.push("public");
-            }
-            if roles.contains(&"public") {
-                // PUBLIC is role 0 in `polroles`, which pgTAP's `policy_roles_are` looks
-                // up in pg_roles and so never finds: compare the names directly.
-                roles.sort_unstable();
-                t.raw("SELECT is((SELECT array_agg(CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r)::text END ORDER BY 1) FROM pg_catalog.pg_policy, unnest(polroles) AS r WHERE polrelid = ")
-                    .lit(&quote_qname(&table.name))
-                    .raw("::regclass AND polname = ")
-                    .lit(pn)
-                    .raw("), ")
-                    .array(&roles)
-                    .raw("::text[], ")
-                    .msg(&["policy ", pn, " applies to ", &roles.join(", ")])
-                    .end();
-                continue;
-            }
-            t.call("policy_roles_are", s, n)
-                .lit(pn)
-                .raw(", ")
-                .array(&roles)
-                .raw(", ")
-                .msg(&["policy ", pn, " applies to ", &roles.join(", ")])
-                .end();
-        }
+        policy_tests(&mut t, &table.name, &table.policies);
         table_privileges(&mut t, ir, s, n, &table.grants);
     }
     for v in ir.views.iter().filter(|x| x.domain == domain) {
@@ -289,6 +354,9 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
                 .msg(&[role, what, n])
                 .end();
         }
+    }
+    for o in ir.on_external.iter().filter(|x| x.domain == domain) {
+        on_external_tests(&mut t, o);
     }
     let mut out = String::with_capacity(t.text.len() + 512);
     let _ = write!(

@@ -74,6 +74,8 @@ pub struct Ir {
     pub views: Vec<View>,
     pub functions: Vec<Function>,
     pub raws: Vec<Raw>,
+    /// Objects on tables the project does not own (`[on."schema.table"]`).
+    pub on_external: Vec<OnExternal>,
     pub table_renames: Vec<TableRename>,
     pub column_renames: Vec<ColumnRename>,
     pub accepted_losses: Vec<AcceptedLoss>,
@@ -388,6 +390,35 @@ pub struct Trigger {
     pub for_each_row: bool,
     pub function: QName,
     pub condition: Option<String>,
+}
+
+/// Indexes, policies, grants and triggers a domain puts on an external table: the
+/// table is neither created nor dropped, only these objects are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnExternal {
+    /// The external table.
+    pub table: QName,
+    /// The key as the TOML writes it (`"auth.users"`).
+    #[serde(skip)]
+    pub key: String,
+    #[serde(skip)]
+    pub loc: Loc,
+    #[serde(skip)]
+    pub domain: DomainId,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revokes: Vec<Grant>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<Exemption>,
+    /// Project objects that must exist first (trigger functions, what policies read).
+    pub deps: BTreeSet<ObjRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -23,6 +23,8 @@ pub enum Fix {
     /// Replace a policy's `using` or `with_check`.
     SetPolicyExpression {
         file: FileId,
+        /// `tables` or `on`.
+        section: &'static str,
         table: String,
         policy: String,
         key: &'static str,
@@ -253,6 +255,7 @@ pub fn apply(project_dir: &Path, sources: &Sources, fixes: &[Fix]) -> Result<Vec
             }
             Fix::SetPolicyExpression {
                 file,
+                section,
                 table,
                 policy,
                 key,
@@ -264,7 +267,7 @@ pub fn apply(project_dir: &Path, sources: &Sources, fixes: &[Fix]) -> Result<Vec
                     .get_mut(&path)
                     .unwrap_or_else(|| unreachable!("loaded above"));
                 let item = doc
-                    .get_mut("tables")
+                    .get_mut(section)
                     .and_then(|t| t.get_mut(table.as_str()))
                     .and_then(|t| t.get_mut("policies"))
                     .and_then(|p| p.get_mut(policy.as_str()))

@@ -70,6 +70,8 @@ pub fn rule(name: &str) -> Option<&'static Rule> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
     Table(usize),
+    /// The objects a domain puts on an external table (`ir.on_external`).
+    OnExternal(usize),
     View(usize),
     Function(usize),
     Project,
@@ -157,6 +159,39 @@ fn level_of(ir: &Ir, r: &Rule) -> Level {
     }
 }
 
+/// A table's policies and indexes as the rules about them see them: those of a
+/// project table, or those a domain puts on an external table.
+pub struct TableParts<'a> {
+    pub subject: Subject,
+    pub name: &'a crate::ir::QName,
+    /// Where `lint --fix` finds the table in the TOML: `("tables", name)` or `("on", key)`.
+    pub toml: (&'static str, &'a str),
+    pub policies: &'a [crate::ir::Policy],
+    pub indexes: &'a [crate::ir::Index],
+    pub sensitive: bool,
+}
+
+/// Every [`TableParts`]: the project tables, then the objects on external tables.
+pub fn table_parts(ir: &Ir) -> impl Iterator<Item = TableParts<'_>> {
+    let tables = ir.tables.iter().enumerate().map(|(i, t)| TableParts {
+        subject: Subject::Table(i),
+        name: &t.name,
+        toml: ("tables", t.name.name.as_str()),
+        policies: &t.policies,
+        indexes: &t.indexes,
+        sensitive: t.sensitive,
+    });
+    let external = ir.on_external.iter().enumerate().map(|(i, o)| TableParts {
+        subject: Subject::OnExternal(i),
+        name: &o.table,
+        toml: ("on", o.key.as_str()),
+        policies: &o.policies,
+        indexes: &o.indexes,
+        sensitive: false,
+    });
+    tables.chain(external)
+}
+
 fn exemptions(ir: &Ir) -> Vec<(Subject, Exemption)> {
     let mut out = Vec::new();
     for (i, t) in ir.tables.iter().enumerate() {
@@ -164,6 +199,9 @@ fn exemptions(ir: &Ir) -> Vec<(Subject, Exemption)> {
     }
     for (i, v) in ir.views.iter().enumerate() {
         out.extend(v.allow.iter().map(|e| (Subject::View(i), e.clone())));
+    }
+    for (i, o) in ir.on_external.iter().enumerate() {
+        out.extend(o.allow.iter().map(|e| (Subject::OnExternal(i), e.clone())));
     }
     for (i, f) in ir.functions.iter().enumerate() {
         out.extend(f.allow.iter().map(|e| (Subject::Function(i), e.clone())));

@@ -31,6 +31,8 @@ pub enum Node {
         table: usize,
         policy: usize,
     },
+    /// The objects a domain puts on an external table (`ir.on_external`).
+    OnExternal(usize),
     Raw(usize),
 }
 
@@ -45,7 +47,8 @@ impl Node {
             Node::View(_) => 4,
             Node::Trigger { .. } => 5,
             Node::Policy { .. } => 6,
-            Node::Raw(_) => 7,
+            Node::OnExternal(_) => 7,
+            Node::Raw(_) => 8,
         }
     }
 }
@@ -71,6 +74,7 @@ impl Plan {
             | Node::Policy { table: i, .. } => ir.tables[i].domain,
             Node::Function(i) => ir.functions[i].domain,
             Node::View(i) => ir.views[i].domain,
+            Node::OnExternal(i) => ir.on_external[i].domain,
             Node::Raw(i) => ir.raws[i].domain,
         }
     }
@@ -107,6 +111,13 @@ pub fn describe(ir: &Ir, node: Node) -> (String, Loc) {
             format!("policy `{}`", ir.tables[table].policies[policy].name),
             ir.tables[table].policies[policy].loc.clone(),
         ),
+        Node::OnExternal(i) => (
+            format!(
+                "the objects on external table `{}`",
+                ir.on_external[i].table
+            ),
+            ir.on_external[i].loc.clone(),
+        ),
         Node::Raw(i) => (
             format!("raw SQL `{}`", ir.raws[i].name),
             ir.raws[i].loc.clone(),
@@ -140,6 +151,11 @@ fn sort_name(ir: &Ir, node: Node) -> String {
             &ir.tables[table].name,
             Some(&ir.tables[table].policies[policy].name),
         ),
+        Node::OnExternal(i) => {
+            let o = &ir.on_external[i];
+            // Two domains may put objects on one table: the domain keeps them apart.
+            format!("{}#{:08}", qualified(&o.table, None), o.domain.0)
+        }
         Node::Raw(i) => ir.raws[i].name.clone(),
     }
 }
@@ -163,6 +179,7 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
         nodes.extend((0..table.triggers.len()).map(|trigger| Node::Trigger { table: t, trigger }));
         nodes.extend((0..table.policies.len()).map(|policy| Node::Policy { table: t, policy }));
     }
+    nodes.extend((0..ir.on_external.len()).map(Node::OnExternal));
     nodes.extend((0..ir.raws.len()).map(Node::Raw));
     let mut keyed: Vec<(u8, String, Node)> = nodes
         .into_iter()
@@ -291,6 +308,9 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
     }
     for (i, v) in ir.views.iter().enumerate() {
         add(&mut edges, &v.deps, Node::View(i), &none);
+    }
+    for (i, o) in ir.on_external.iter().enumerate() {
+        add(&mut edges, &o.deps, Node::OnExternal(i), &none);
     }
     for (i, r) in ir.raws.iter().enumerate() {
         add(&mut edges, &r.deps, Node::Raw(i), &none);

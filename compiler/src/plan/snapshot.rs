@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diag::{Loc, Sources};
-use crate::ir::{Domain, DomainId, Enum, Function, Ir, Raw, Table, View};
+use crate::ir::{Domain, DomainId, Enum, Function, Ir, OnExternal, Raw, Table, View};
 
 pub const SNAPSHOT_VERSION: u32 = 1;
 
@@ -20,6 +20,9 @@ pub struct Snapshot {
     pub views: Vec<View>,
     pub functions: Vec<Function>,
     pub raws: Vec<Raw>,
+    /// Objects on external tables, one entry per table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_external: Vec<OnExternal>,
 }
 
 impl Snapshot {
@@ -31,6 +34,7 @@ impl Snapshot {
         self.views.sort_by(|a, b| a.name.cmp(&b.name));
         self.functions.sort_by(|a, b| a.name.cmp(&b.name));
         self.raws.sort_by(|a, b| a.name.cmp(&b.name));
+        self.on_external.sort_by(|a, b| a.table.cmp(&b.table));
     }
 
     /// Only what the database holds: keys that guide schemac (`using` conversions,
@@ -66,6 +70,7 @@ impl Snapshot {
             views: ir.views.clone(),
             functions: ir.functions.clone(),
             raws: ir.raws.clone(),
+            on_external: merged_by_table(&ir.on_external),
             schemas: ir
                 .tables
                 .iter()
@@ -87,6 +92,9 @@ impl Snapshot {
         }
         for f in &mut s.functions {
             f.allow.clear();
+        }
+        for o in &mut s.on_external {
+            o.allow.clear();
         }
         // Canonical form: what serializes is what compares.
         s.normalized()
@@ -135,11 +143,13 @@ impl Snapshot {
         ir.views = self.views;
         ir.functions = self.functions;
         ir.raws = self.raws;
+        ir.on_external = self.on_external;
         ir.enums.iter_mut().for_each(|x| x.domain = d);
         ir.tables.iter_mut().for_each(|x| x.domain = d);
         ir.views.iter_mut().for_each(|x| x.domain = d);
         ir.functions.iter_mut().for_each(|x| x.domain = d);
         ir.raws.iter_mut().for_each(|x| x.domain = d);
+        ir.on_external.iter_mut().for_each(|x| x.domain = d);
         ir
     }
 
@@ -147,6 +157,26 @@ impl Snapshot {
     pub fn to_ir(&self) -> Ir {
         self.clone().into_ir()
     }
+}
+
+/// The objects of every domain on one external table as one entry: the database
+/// knows tables, not domains.
+fn merged_by_table(all: &[OnExternal]) -> Vec<OnExternal> {
+    let mut out: Vec<OnExternal> = Vec::new();
+    for o in all {
+        match out.iter_mut().find(|x| x.table == o.table) {
+            Some(m) => {
+                m.indexes.extend(o.indexes.iter().cloned());
+                m.policies.extend(o.policies.iter().cloned());
+                m.grants.extend(o.grants.iter().cloned());
+                m.revokes.extend(o.revokes.iter().cloned());
+                m.triggers.extend(o.triggers.iter().cloned());
+                m.deps.extend(o.deps.iter().cloned());
+            }
+            None => out.push(o.clone()),
+        }
+    }
+    out
 }
 
 /// Unused sources, for planning functions that need a `Sources`.

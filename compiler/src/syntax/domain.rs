@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Function, Sp, Table, View};
+use super::{Function, OnExternal, Sp, Table, View};
 
 /// One domain file.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -27,6 +27,10 @@ pub struct DomainFile {
     /// Declared renames: the record of history that migrations compile.
     #[serde(default)]
     pub renames: Option<Sp<Renames>>,
+    /// Objects on tables the project does not own, keyed by `"schema.table"`:
+    /// `[on."auth.users".triggers.on_auth_user_created]`.
+    #[serde(default)]
+    pub on: IndexMap<Sp<String>, Sp<OnExternal>>,
     /// SQL the language does not model, emitted verbatim and marked as such.
     #[serde(default)]
     pub raw: IndexMap<Sp<String>, Sp<RawSql>>,

@@ -230,3 +230,28 @@ pub struct Trigger {
     #[serde(rename = "when", default)]
     pub condition: Option<Sp<String>>,
 }
+
+/// `[on."<schema>.<table>"]`: objects this domain puts on a table the project does not
+/// own (declared under `[external.tables]`), such as a trigger on `auth.users`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnExternal {
+    /// Indexes on the external table.
+    #[serde(default)]
+    pub indexes: Vec<Sp<Index>>,
+    /// Row-level-security policies, keyed by name. schemac does not change the table's RLS.
+    #[serde(default)]
+    pub policies: IndexMap<Sp<String>, Sp<Policy>>,
+    /// Privileges granted per role.
+    #[serde(default)]
+    pub grants: IndexMap<Sp<String>, Vec<Sp<String>>>,
+    /// Privileges revoked per role.
+    #[serde(default)]
+    pub revokes: IndexMap<Sp<String>, Vec<Sp<String>>>,
+    /// Triggers, keyed by name.
+    #[serde(default)]
+    pub triggers: IndexMap<Sp<String>, Sp<Trigger>>,
+    /// Lint exemptions: rule name to the reason the rule does not apply.
+    #[serde(default)]
+    pub allow: IndexMap<Sp<String>, Sp<String>>,
+}

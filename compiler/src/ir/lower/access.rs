@@ -95,9 +95,33 @@ impl Lowerer<'_> {
         else {
             return;
         };
-        let tn = name.value.clone();
+        let row = own_table(&self.ir.tables[idx], &self.enum_types());
+        let objects = TableObjects {
+            policies: &t.policies,
+            grants: &t.grants,
+            revokes: &t.revokes,
+            triggers: &t.triggers,
+        };
+        let (policies, grants, revokes, triggers) = self.table_objects(file, &q, row, objects);
+        let table = &mut self.ir.tables[idx];
+        table.policies = policies;
+        table.grants = grants;
+        table.revokes = revokes;
+        table.triggers = triggers;
+    }
+
+    /// Policies, grants, revokes and triggers of a table (`q`, whose rows are `row`):
+    /// a project table's, or those a domain puts on an external table.
+    pub(super) fn table_objects(
+        &mut self,
+        file: FileId,
+        q: &QName,
+        row: crate::ir::columns::ScopeRelation,
+        objects: TableObjects<'_>,
+    ) -> (Vec<Policy>, Vec<Grant>, Vec<Grant>, Vec<Trigger>) {
+        let tn = q.name.clone();
         let mut policies = Vec::new();
-        for (pname, p) in &t.policies {
+        for (pname, p) in objects.policies {
             let pn = self.ident(file, pname, "policy");
             let pl = loc(file, pname);
             let command = match p.command.as_ref().map(|c| c.value.to_lowercase()) {
@@ -138,10 +162,7 @@ impl Lowerer<'_> {
                 name: q.clone(),
             });
             // A policy reads its table's columns, and what its subqueries select from.
-            self.fragment_scope = FragmentScope::Relations(std::rc::Rc::new(vec![own_table(
-                &self.ir.tables[idx],
-                &self.enum_types(),
-            )]));
+            self.fragment_scope = FragmentScope::Relations(std::rc::Rc::new(vec![row.clone()]));
             let using = p.using.as_ref().and_then(|u| {
                 self.expr(file, u, &format!("the `using` of policy `{pn}`"), &mut deps)
                     .map(|e| (e, loc(file, u)))
@@ -188,10 +209,20 @@ impl Lowerer<'_> {
                 deps,
             });
         }
-        let grants = self.grants(file, &t.grants, &format!("a grant on `{tn}`"), PRIVILEGES);
-        let revokes = self.grants(file, &t.revokes, &format!("a revoke on `{tn}`"), PRIVILEGES);
+        let grants = self.grants(
+            file,
+            objects.grants,
+            &format!("a grant on `{tn}`"),
+            PRIVILEGES,
+        );
+        let revokes = self.grants(
+            file,
+            objects.revokes,
+            &format!("a revoke on `{tn}`"),
+            PRIVILEGES,
+        );
         let mut triggers = Vec::new();
-        for (trname, tr) in &t.triggers {
+        for (trname, tr) in objects.triggers {
             let n = self.ident(file, trname, "trigger");
             let timing = tr.timing.value.to_lowercase();
             if !["before", "after"].contains(&timing.as_str()) {
@@ -293,7 +324,7 @@ impl Lowerer<'_> {
             }
             let mut cond_deps = BTreeSet::new();
             // A trigger's `when` reads `new` and `old`, rows of its table.
-            let row = own_table(&self.ir.tables[idx], &self.enum_types());
+            let row = row.clone();
             self.fragment_scope = FragmentScope::Relations(std::rc::Rc::new(vec![
                 crate::ir::columns::ScopeRelation {
                     name: "new".into(),
@@ -322,12 +353,16 @@ impl Lowerer<'_> {
                 condition,
             });
         }
-        let table = &mut self.ir.tables[idx];
-        table.policies = policies;
-        table.grants = grants;
-        table.revokes = revokes;
-        table.triggers = triggers;
+        (policies, grants, revokes, triggers)
     }
+}
+
+/// The parts of a table's TOML that refer to other objects.
+pub(super) struct TableObjects<'a> {
+    pub policies: &'a IndexMap<Sp<String>, Sp<syntax::Policy>>,
+    pub grants: &'a IndexMap<Sp<String>, Vec<Sp<String>>>,
+    pub revokes: &'a IndexMap<Sp<String>, Vec<Sp<String>>>,
+    pub triggers: &'a IndexMap<Sp<String>, Sp<syntax::Trigger>>,
 }
 
 /// A table as a relation a fragment can read, with the values of its enum columns

@@ -326,6 +326,16 @@ impl Lowerer<'_> {
                 }
             }
         }
+        for o in &self.ir.on_external {
+            for i in o.indexes.iter().filter(|i| !i.name.is_empty()) {
+                let q = QName::new(o.table.schema.clone(), i.name.clone());
+                if let Some(prev) = seen.get(&q) {
+                    problems.push((i.name.clone(), i.loc.clone(), prev.clone()));
+                } else {
+                    seen.insert(q, i.loc.clone());
+                }
+            }
+        }
         for (n, l, prev) in problems {
             self.err(
                 Diagnostic::error("duplicate-name", format!("the name `{n}` is used twice"))

@@ -2,6 +2,7 @@
 //! IR is built as far as it can be, so one typo gives one diagnostic.
 
 mod access;
+mod external;
 mod fragments;
 mod history;
 mod objects;
@@ -101,6 +102,9 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         for (name, f) in &d.functions {
             l.function(*file, *id, name, f);
         }
+        for (name, o) in &d.on {
+            l.on_external(*file, *id, name, o);
+        }
         for (name, r) in &d.raw {
             l.raw(*file, *id, name, r);
         }
@@ -113,6 +117,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
     }
     l.check_rename_chains();
     l.check_relation_namespace();
+    l.check_on_external_names();
     l.ir
 }
 

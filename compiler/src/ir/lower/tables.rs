@@ -63,12 +63,25 @@ impl Lowerer<'_> {
         known: &IndexMap<Sp<String>, Sp<syntax::Column>>,
         what: &str,
     ) -> Vec<(String, Loc)> {
+        let names: Vec<&str> = known.keys().map(|k| k.value.as_str()).collect();
+        self.column_names_of(file, table, cols, &names, what)
+    }
+
+    /// [`Lowerer::column_list`] against a list of column names.
+    pub(super) fn column_names_of(
+        &mut self,
+        file: FileId,
+        table: &str,
+        cols: &[Sp<String>],
+        known: &[&str],
+        what: &str,
+    ) -> Vec<(String, Loc)> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
         for c in cols {
             let l = loc(file, c);
-            if !known.contains_key(c.value.as_str()) {
-                let help = match did_you_mean(&c.value, known.keys().map(|k| k.value.as_str())) {
+            if !known.contains(&c.value.as_str()) {
+                let help = match did_you_mean(&c.value, known.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("use a column of `{table}`"),
                 };
@@ -534,16 +547,71 @@ impl Lowerer<'_> {
                 loc: fl,
             });
         }
+        let names: Vec<&str> = t.columns.keys().map(|k| k.value.as_str()).collect();
+        let indexes = self.indexes(file, &tn, &t.indexes, &names, &mut deps);
+        let rls = t.rls.as_ref().is_none_or(|r| r.value);
+        let rls_reason = t.rls_reason.as_ref().map(|r| r.value.trim().to_string());
+        if rls {
+            if let Some(r) = &t.rls_reason {
+                self.err(
+                    Diagnostic::warning(
+                        "orphan-key",
+                        format!("table `{tn}` has `rls_reason` but RLS is on"),
+                    )
+                    .label(&loc(file, r), "explains nothing")
+                    .help("remove `rls_reason`, or set `rls = false`"),
+                );
+            }
+        }
+        self.fragment_scope = FragmentScope::Unchecked;
+        let allow = self.exemptions(file, &t.allow);
+        Some((
+            Table {
+                name: QName::new(schema, tn),
+                loc: tl,
+                domain,
+                description: t.description.as_ref().map(|d| d.value.clone()),
+                rls,
+                rls_loc: t.rls.as_ref().map(|r| loc(file, r)),
+                rls_reason,
+                service_role_only: t.service_role_only.as_ref().is_some_and(|s| s.value),
+                sensitive: t.sensitive.as_ref().is_some_and(|s| s.value),
+                columns,
+                primary_key,
+                uniques,
+                checks,
+                foreign_keys: Vec::new(),
+                indexes,
+                policies: Vec::new(),
+                grants: Vec::new(),
+                revokes: Vec::new(),
+                triggers: Vec::new(),
+                allow,
+                deps,
+            },
+            fks,
+        ))
+    }
+
+    /// A table's indexes; the fragment scope is the table's columns.
+    pub(super) fn indexes(
+        &mut self,
+        file: FileId,
+        tn: &str,
+        ixs: &[Sp<syntax::Index>],
+        known: &[&str],
+        deps: &mut BTreeSet<ObjRef>,
+    ) -> Vec<Index> {
         let mut indexes = Vec::new();
-        for ix in &t.indexes {
+        for ix in ixs {
             let il = loc(file, ix);
-            let cols = self.column_list(file, &tn, &ix.columns, &t.columns, "the index");
+            let cols = self.column_names_of(file, tn, &ix.columns, known, "the index");
             let mut keys: Vec<IndexKey> = cols
                 .iter()
                 .map(|(c, _)| IndexKey::Column(c.clone()))
                 .collect();
             for e in &ix.expressions {
-                if let Some(text) = self.expr(file, e, "the index expression", &mut deps) {
+                if let Some(text) = self.expr(file, e, "the index expression", deps) {
                     keys.push(IndexKey::Expr(text));
                 }
             }
@@ -605,7 +673,7 @@ impl Lowerer<'_> {
             let predicate = ix
                 .predicate
                 .as_ref()
-                .and_then(|p| self.expr(file, p, "the index predicate", &mut deps));
+                .and_then(|p| self.expr(file, p, "the index predicate", deps));
             indexes.push(Index {
                 name,
                 unique: ix.unique.as_ref().is_some_and(|u| u.value),
@@ -615,48 +683,7 @@ impl Lowerer<'_> {
                 loc: il,
             });
         }
-        let rls = t.rls.as_ref().is_none_or(|r| r.value);
-        let rls_reason = t.rls_reason.as_ref().map(|r| r.value.trim().to_string());
-        if rls {
-            if let Some(r) = &t.rls_reason {
-                self.err(
-                    Diagnostic::warning(
-                        "orphan-key",
-                        format!("table `{tn}` has `rls_reason` but RLS is on"),
-                    )
-                    .label(&loc(file, r), "explains nothing")
-                    .help("remove `rls_reason`, or set `rls = false`"),
-                );
-            }
-        }
-        self.fragment_scope = FragmentScope::Unchecked;
-        let allow = self.exemptions(file, &t.allow);
-        Some((
-            Table {
-                name: QName::new(schema, tn),
-                loc: tl,
-                domain,
-                description: t.description.as_ref().map(|d| d.value.clone()),
-                rls,
-                rls_loc: t.rls.as_ref().map(|r| loc(file, r)),
-                rls_reason,
-                service_role_only: t.service_role_only.as_ref().is_some_and(|s| s.value),
-                sensitive: t.sensitive.as_ref().is_some_and(|s| s.value),
-                columns,
-                primary_key,
-                uniques,
-                checks,
-                foreign_keys: Vec::new(),
-                indexes,
-                policies: Vec::new(),
-                grants: Vec::new(),
-                revokes: Vec::new(),
-                triggers: Vec::new(),
-                allow,
-                deps,
-            },
-            fks,
-        ))
+        indexes
     }
 
     pub(super) fn exemptions(

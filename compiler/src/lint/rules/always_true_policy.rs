@@ -30,13 +30,13 @@
 //! shared by every user, exempt it with the reason.
 
 use crate::ir::{Ir, PolicyCommand};
-use crate::lint::{Finding, Subject};
+use crate::lint::Finding;
 
 use super::anon_write_always_true::is_true;
 
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
-    for (i, t) in ir.tables.iter().enumerate() {
-        for p in &t.policies {
+    for t in crate::lint::table_parts(ir) {
+        for p in t.policies {
             let everyone = p.roles.is_empty() || p.roles.iter().any(|(r, _)| r == "anon" || r == "public");
             let only_service = !p.roles.is_empty() && p.roles.iter().all(|(r, _)| r == "service_role");
             if only_service {
@@ -55,7 +55,7 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
                 let verb = if p.command == PolicyCommand::All { "read and write".to_string() } else { p.command.sql().to_lowercase() };
                 (format!("policy `{}` lets {who} {verb} every row of `{}`", p.name, t.name.name), "restrict the rows each caller may write, e.g. `using = \"user_id = (select auth.uid())\"`")
             };
-            out.push(Finding::new("always-true-policy", Subject::Table(i), message, l, "always true", help));
+            out.push(Finding::new("always-true-policy", t.subject, message, l, "always true", help));
         }
     }
 }

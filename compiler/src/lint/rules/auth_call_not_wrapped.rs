@@ -22,11 +22,11 @@
 
 use crate::ir::Ir;
 use crate::lint::fix::Fix;
-use crate::lint::{Finding, Subject};
+use crate::lint::Finding;
 
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
-    for (i, t) in ir.tables.iter().enumerate() {
-        for p in &t.policies {
+    for t in crate::lint::table_parts(ir) {
+        for p in t.policies {
             for (key, clause) in [("using", &p.using), ("with_check", &p.with_check)] {
                 let Some((text, l)) = clause else { continue };
                 // Cheap first pass: if wrapping changes nothing, every call is wrapped
@@ -40,11 +40,11 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let calls = bare.iter().map(|b| format!("`{b}()`")).collect::<Vec<_>>().join(", ");
-                let mut finding = Finding::new("auth-call-not-wrapped", Subject::Table(i), format!("policy `{}` calls {calls} once per row", p.name), l, "evaluated for every row", format!("write `{fixed}`"));
+                let mut finding = Finding::new("auth-call-not-wrapped", t.subject, format!("policy `{}` calls {calls} once per row", p.name), l, "evaluated for every row", format!("write `{fixed}`"));
                 if let Some(call) = first_unwrapped(text) {
                     finding = finding.within(call);
                 }
-                out.push(finding.with_fix(Fix::SetPolicyExpression { file: l.file, table: t.name.name.clone(), policy: p.name.clone(), key, text: fixed }));
+                out.push(finding.with_fix(Fix::SetPolicyExpression { file: l.file, section: t.toml.0, table: t.toml.1.to_string(), policy: p.name.clone(), key, text: fixed }));
             }
         }
     }

@@ -21,18 +21,18 @@
 //! Remove `name` (the derived name follows the pattern) or rename the index.
 
 use crate::ir::{IndexKey, Ir};
-use crate::lint::{Finding, Subject};
+use crate::lint::Finding;
 
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     let Some((pattern, _)) = &ir.project.naming.index_pattern else { return };
-    for (i, t) in ir.tables.iter().enumerate() {
-        for ix in &t.indexes {
+    for t in crate::lint::table_parts(ir) {
+        for ix in t.indexes {
             let cols: Vec<&str> = ix.keys.iter().filter_map(|k| if let IndexKey::Column(c) = k { Some(c.as_str()) } else { None }).collect();
             let prefix = pattern.split("{columns}").next().unwrap_or("").replace("{table}", &t.name.name);
             if !ix.name.starts_with(&prefix) {
                 let derived = pattern.replace("{table}", &t.name.name).replace("{columns}", &cols.join("_"));
                 let want = if cols.is_empty() { format!("a name starting with `{prefix}`") } else { format!("a name starting with `{prefix}`, such as `{derived}`") };
-                out.push(Finding::new("index-name-pattern", Subject::Table(i), format!("index `{}` does not follow the pattern `{pattern}`", ix.name), &ix.loc, format!("expected {want}"), format!("give it {want}")));
+                out.push(Finding::new("index-name-pattern", t.subject, format!("index `{}` does not follow the pattern `{pattern}`", ix.name), &ix.loc, format!("expected {want}"), format!("give it {want}")));
             }
         }
     }

@@ -34,13 +34,13 @@ use std::collections::BTreeMap;
 
 use crate::ir::{Ir, PolicyCommand};
 use crate::lint::privileges::policy_roles;
-use crate::lint::{Finding, Subject};
+use crate::lint::Finding;
 
 const COMMANDS: [PolicyCommand; 4] = [PolicyCommand::Select, PolicyCommand::Insert, PolicyCommand::Update, PolicyCommand::Delete];
 
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     let declared: Vec<&str> = ir.project.roles.keys().map(String::as_str).collect();
-    for (i, t) in ir.tables.iter().enumerate() {
+    for t in crate::lint::table_parts(ir) {
         // (role, command) -> the permissive policies that apply.
         let mut applies: BTreeMap<(&str, PolicyCommand), Vec<usize>> = BTreeMap::new();
         for (k, p) in t.policies.iter().enumerate().filter(|(_, p)| p.permissive) {
@@ -62,7 +62,7 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
             let first = &t.policies[ps[0]];
             let mut f = Finding::new(
                 "multiple-permissive-policies",
-                Subject::Table(i),
+                t.subject,
                 format!("table `{}` has {} permissive policies for the same role and command: {names} ({})", t.name.name, ps.len(), wheres.join(", ")),
                 &first.loc,
                 "evaluated together with the others",

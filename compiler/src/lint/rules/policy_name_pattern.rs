@@ -18,15 +18,15 @@
 //! Rename the policy to start with the table name.
 
 use crate::ir::Ir;
-use crate::lint::{Finding, Subject};
+use crate::lint::Finding;
 
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     let Some((pattern, _)) = &ir.project.naming.policy_pattern else { return };
-    for (i, t) in ir.tables.iter().enumerate() {
+    for t in crate::lint::table_parts(ir) {
         let prefix = pattern.split("{name}").next().unwrap_or("").replace("{table}", &t.name.name);
-        for p in &t.policies {
+        for p in t.policies {
             if !p.name.starts_with(&prefix) {
-                out.push(Finding::new("policy-name-pattern", Subject::Table(i), format!("policy `{}` does not follow the pattern `{pattern}`", p.name), &p.loc, format!("expected a name starting with `{prefix}`"), format!("rename it to `{prefix}{}`", p.name)));
+                out.push(Finding::new("policy-name-pattern", t.subject, format!("policy `{}` does not follow the pattern `{pattern}`", p.name), &p.loc, format!("expected a name starting with `{prefix}`"), format!("rename it to `{prefix}{}`", p.name)));
             }
         }
     }

@@ -21,18 +21,18 @@
 
 use crate::diag::did_you_mean;
 use crate::ir::Ir;
-use crate::lint::{Finding, Subject};
+use crate::lint::Finding;
 
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
-    for (i, t) in ir.tables.iter().enumerate() {
-        for p in &t.policies {
+    for t in crate::lint::table_parts(ir) {
+        for p in t.policies {
             for (r, l) in &p.roles {
                 if r != "public" && !ir.project.roles.contains_key(r) {
                     let help = match did_you_mean(r, ir.project.roles.keys().map(String::as_str)) {
                         Some(c) => format!("did you mean `{c}`?"),
                         None => format!("declare it in schemac.toml: `[roles.{r}]`"),
                     };
-                    out.push(Finding::new("policy-unknown-role", Subject::Table(i), format!("policy `{}` names role `{r}`, which the project does not declare", p.name), l, "unknown role", help));
+                    out.push(Finding::new("policy-unknown-role", t.subject, format!("policy `{}` names role `{r}`, which the project does not declare", p.name), l, "unknown role", help));
                 }
             }
         }

@@ -38,14 +38,14 @@ fn reads_user_editable(text: &str) -> Option<&'static str> {
 
 pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
     const HELP: &str = "decide from `app_metadata` (set by the server only) or from a table the user cannot write";
-    for (i, t) in ir.tables.iter().enumerate() {
-        for p in &t.policies {
+    for t in crate::lint::table_parts(ir) {
+        for p in t.policies {
             for (key, clause) in [("using", &p.using), ("with_check", &p.with_check)] {
                 let Some((text, l)) = clause else { continue };
                 if let Some(field) = reads_user_editable(text) {
                     out.push(Finding::new(
                         "user-editable-authorization",
-                        Subject::Table(i),
+                        t.subject,
                         format!("the `{key}` of policy `{}` decides from `{field}`, which every user can write for themselves", p.name),
                         l,
                         "user-editable data",

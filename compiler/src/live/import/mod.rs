@@ -149,6 +149,7 @@ pub fn import(
                 Subject::Table(i) => ("tables", ir.tables[i].name.name.clone()),
                 Subject::View(i) => ("views", ir.views[i].name.name.clone()),
                 Subject::Function(i) => ("functions", ir.functions[i].name.name.clone()),
+                Subject::OnExternal(i) => ("on", ir.on_external[i].key.clone()),
                 Subject::Project => continue,
             };
             let items = allow.entry((kind.to_string(), object.clone())).or_default();

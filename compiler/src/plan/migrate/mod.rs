@@ -8,10 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 mod alter;
+mod external;
 mod privileges;
 mod renames;
 
 use alter::*;
+use external::*;
 use privileges::*;
 use renames::*;
 
@@ -331,6 +333,11 @@ fn plan_direction(
                         .push(format!("drop function {}", f.name), vec![drop_function(f)]);
                 }
             }
+            Node::OnExternal(i) => {
+                let o = &old_ir.on_external[i];
+                let n = find(&new.on_external, &o.table, |x| &x.table);
+                drop_external(&mut p, o, n, &|pol| policy_reads_reshaped(pol, &o.table));
+            }
             Node::Raw(i) => {
                 let r = &old_ir.raws[i];
                 let n = new.raws.iter().find(|x| x.name == r.name);
@@ -485,6 +492,11 @@ fn plan_direction(
                         create_policy(&t.name, pol),
                     ),
                 }
+            }
+            Node::OnExternal(i) => {
+                let n = &new_ir.on_external[i];
+                let o = find(&old_ir.on_external, &n.table, |x| &x.table);
+                create_external(&mut p, o, n, &|pol| policy_reads_reshaped(pol, &n.table));
             }
             Node::Raw(i) => {
                 let r = &new_ir.raws[i];

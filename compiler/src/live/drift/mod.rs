@@ -10,11 +10,14 @@
 //! grants. Defaults are compared by their text without casts, parentheses and case
 //! (those with typed literals such as `interval '1 day'`, by presence). Other expressions
 //! are compared by presence: PostgreSQL rewrites them, so comparing their text would
-//! report drift where there is none.
+//! report drift where there is none. On external tables only the declared objects are
+//! compared (see `external`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ir::{Deferrable, FkAction, Ir, PolicyCommand};
+mod external;
+
+use crate::ir::{Deferrable, FkAction, Ir, Policy, PolicyCommand};
 use crate::lint::privileges::TABLE_PRIVILEGES;
 
 /// One difference.
@@ -495,56 +498,16 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
 
     // Policies.
     let rows = query(&format!(
-        "select schemaname || '.' || tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual is not null, with_check is not null \
-         from pg_policies where schemaname in ({in_list}) order by 1, 2"
+        "select {POLICY_COLUMNS} from pg_policies where schemaname in ({in_list}) order by 1, 2"
     ))?;
     let actual: BTreeMap<String, String> = rows
         .iter()
-        .map(|r| {
-            let mut roles: Vec<&str> = r[3].split(',').collect();
-            roles.sort_unstable();
-            (
-                format!("{} on {}", r[1], r[0]),
-                format!(
-                    "{} for {} to {} using {} with_check {}",
-                    r[2].to_lowercase(),
-                    r[4].to_lowercase(),
-                    roles.join(","),
-                    r[5],
-                    r[6]
-                ),
-            )
-        })
+        .map(|r| (format!("{} on {}", r[1], r[0]), policy_row_summary(r)))
         .collect();
     let mut expected = BTreeMap::new();
     for t in &ir.tables {
         for p in &t.policies {
-            let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
-            if roles.is_empty() {
-                roles.push("public");
-            }
-            roles.sort_unstable();
-            let cmd = match p.command {
-                PolicyCommand::All => "all",
-                PolicyCommand::Select => "select",
-                PolicyCommand::Insert => "insert",
-                PolicyCommand::Update => "update",
-                PolicyCommand::Delete => "delete",
-            };
-            expected.insert(
-                format!("{} on {}", p.name, t.name),
-                format!(
-                    "{} for {cmd} to {} using {} with_check {}",
-                    if p.permissive {
-                        "permissive"
-                    } else {
-                        "restrictive"
-                    },
-                    roles.join(","),
-                    if p.using.is_some() { "t" } else { "f" },
-                    if p.with_check.is_some() { "t" } else { "f" }
-                ),
-            );
+            expected.insert(format!("{} on {}", p.name, t.name), policy_summary(p));
         }
     }
     d.keyed("policy", &expected, &actual);
@@ -587,10 +550,55 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         .map(|(k, v)| (k.clone(), order(v)))
         .collect();
     d.keyed("grant on", &expected, &actual);
+    external::compare(ir, query, &mut d)?;
 
     let mut out = d.0;
     out.sort();
     Ok(out)
+}
+
+/// The columns 2.. of [`POLICY_COLUMNS`] as [`policy_summary`] writes them.
+fn policy_row_summary(r: &[String]) -> String {
+    let mut roles: Vec<&str> = r[3].split(',').collect();
+    roles.sort_unstable();
+    format!(
+        "{} for {} to {} using {} with_check {}",
+        r[2].to_lowercase(),
+        r[4].to_lowercase(),
+        roles.join(","),
+        r[5],
+        r[6]
+    )
+}
+
+/// What the policy comparison reads from `pg_policies`.
+const POLICY_COLUMNS: &str = "schemaname || '.' || tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual is not null, with_check is not null";
+
+/// What the policy comparison looks at, in the form `pg_policies` is read into.
+fn policy_summary(p: &Policy) -> String {
+    let mut roles: Vec<&str> = p.roles.iter().map(|(r, _)| r.as_str()).collect();
+    if roles.is_empty() {
+        roles.push("public");
+    }
+    roles.sort_unstable();
+    let cmd = match p.command {
+        PolicyCommand::All => "all",
+        PolicyCommand::Select => "select",
+        PolicyCommand::Insert => "insert",
+        PolicyCommand::Update => "update",
+        PolicyCommand::Delete => "delete",
+    };
+    format!(
+        "{} for {cmd} to {} using {} with_check {}",
+        if p.permissive {
+            "permissive"
+        } else {
+            "restrictive"
+        },
+        roles.join(","),
+        if p.using.is_some() { "t" } else { "f" },
+        if p.with_check.is_some() { "t" } else { "f" }
+    )
 }
 
 fn on_off(b: &str) -> &'static str {
