@@ -1891,6 +1891,24 @@ $schemac$;
 REVOKE ALL ON FUNCTION "public"."system_touch_updated_at"() FROM PUBLIC, "anon", "authenticated", "service_role";
 COMMENT ON FUNCTION "public"."system_touch_updated_at"() IS 'BEFORE UPDATE trigger: sets updated_at to now(); shared by every table with an updated_at column';
 
+-- function public.user_create_profile
+CREATE FUNCTION "public"."user_create_profile"()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SECURITY DEFINER
+    SET search_path = ''
+AS $schemac$
+begin
+  insert into public.user_profiles (id, email)
+  values (new.id, new.email)
+  on conflict (id) do nothing;
+  return new;
+end;
+$schemac$;
+REVOKE ALL ON FUNCTION "public"."user_create_profile"() FROM PUBLIC, "anon", "authenticated", "service_role";
+COMMENT ON FUNCTION "public"."user_create_profile"() IS 'Creates the profile of a new auth user (trigger on auth.users)';
+
 -- function public.user_is_workspace_member
 CREATE FUNCTION "public"."user_is_workspace_member"("p_workspace_id" uuid)
     RETURNS boolean
@@ -3729,5 +3747,12 @@ CREATE POLICY "workspaces_service_role_all" ON "public"."workspaces"
     TO "service_role"
     USING (true)
     WITH CHECK (true);
+
+-- objects on external table auth.users
+CREATE TRIGGER "tr_auth_users_create_profile"
+    AFTER INSERT ON "auth"."users"
+    FOR EACH ROW
+    WHEN (new.email is not null)
+    EXECUTE FUNCTION "public"."user_create_profile"();
 
 COMMIT;

@@ -142,7 +142,7 @@ fn valid_changes_apply_roll_back_and_keep_rows_on_postgres() {
             .map(|t| t.name.name.clone())
             .collect();
         let data0 = table_data(&db, &old_tables);
-        let dump0 = db.dump(&["public"]);
+        let dump0 = db.dump(&["public", "auth"]);
         db.exec(&change.up)
             .unwrap_or_else(|e| panic!("{}: up.sql fails:\n{e}", case.display()));
         let ir = after.ir.as_ref().unwrap();
@@ -174,10 +174,10 @@ fn valid_changes_apply_roll_back_and_keep_rows_on_postgres() {
                 );
             }
         }
-        let dump1 = db.dump(&["public"]);
+        let dump1 = db.dump(&["public", "auth"]);
         db.exec(&change.down)
             .unwrap_or_else(|e| panic!("{}: down.sql fails:\n{e}", case.display()));
-        let back = db.dump(&["public"]);
+        let back = db.dump(&["public", "auth"]);
         if back != dump0 {
             let diff = similar::TextDiff::from_lines(&dump0, &back)
                 .unified_diff()
@@ -207,7 +207,7 @@ fn valid_changes_apply_roll_back_and_keep_rows_on_postgres() {
         db.exec(&change.up)
             .unwrap_or_else(|e| panic!("{}: up.sql fails the second time:\n{e}", case.display()));
         assert_eq!(
-            db.dump(&["public"]),
+            db.dump(&["public", "auth"]),
             dump1,
             "{}: up, down, up differs from up",
             case.display()
@@ -325,7 +325,7 @@ fn failing_statement_at_any_point_rolls_back_everything() {
         // part once so each attempt starts from the same state.
         let head_only = change.up[..change.up.rfind("\nBEGIN;\n").unwrap()].to_string();
         db.exec(&head_only).unwrap();
-        let before_dump = db.dump(&["public"]);
+        let before_dump = db.dump(&["public", "auth"]);
         let (_, stmts, _) = main_transaction_statements(&change.up);
         assert!(stmts.len() > 3, "{name}: too few statements found");
         for k in 0..stmts.len() {
@@ -342,7 +342,7 @@ fn failing_statement_at_any_point_rolls_back_everything() {
                 .expect_err("the injected failure must fail the migration");
             assert!(err.contains("division by zero"), "{name} k={k}: {err}");
             assert_eq!(
-                db.dump(&["public"]),
+                db.dump(&["public", "auth"]),
                 before_dump,
                 "{name}: failure after statement {k} left changes behind"
             );

@@ -12,6 +12,9 @@ SET LOCAL client_encoding = 'UTF8';
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
+-- undo objects on external table auth.users
+DROP TRIGGER "tr_auth_users_create_profile" ON "auth"."users";
+
 -- undo policy workspaces_service_role_all on public.workspaces
 DROP POLICY "workspaces_service_role_all" ON "public"."workspaces";
 
@@ -180,6 +183,10 @@ DROP TRIGGER "tr_user_dashboard_settings_updated_at" ON "public"."user_dashboard
 -- undo function public.user_is_workspace_member
 -- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."user_is_workspace_member"(uuid);
+
+-- undo function public.user_create_profile
+-- squawk-ignore ban-drop-function
+DROP FUNCTION "public"."user_create_profile"();
 
 -- undo table public.workspace_members
 -- squawk-ignore ban-drop-table

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(467);
+SELECT plan(474);
 
 SELECT has_table('public', 'user_profiles', 'table public.user_profiles exists');
 SELECT col_type_is('public', 'user_profiles', 'id', 'uuid', 'user_profiles.id is uuid');
@@ -470,11 +470,18 @@ SELECT policy_roles_are('public', 'user_dashboard_settings', 'user_dashboard_set
 SELECT table_privs_are('public', 'user_dashboard_settings', 'anon', ARRAY[]::name[], 'anon holds nothing on user_dashboard_settings');
 SELECT table_privs_are('public', 'user_dashboard_settings', 'authenticated', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'authenticated holds SELECT, INSERT, UPDATE, DELETE on user_dashboard_settings');
 SELECT table_privs_are('public', 'user_dashboard_settings', 'service_role', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], 'service_role holds SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER on user_dashboard_settings');
+SELECT has_function('public', 'user_create_profile', ARRAY[]::name[], 'function user_create_profile exists');
+SELECT is_definer('public', 'user_create_profile', ARRAY[]::name[], 'function user_create_profile is security definer');
+SELECT function_privs_are('public', 'user_create_profile', ARRAY[]::name[], 'anon', ARRAY[]::name[], 'anon may not execute user_create_profile');
+SELECT function_privs_are('public', 'user_create_profile', ARRAY[]::name[], 'authenticated', ARRAY[]::name[], 'authenticated may not execute user_create_profile');
+SELECT function_privs_are('public', 'user_create_profile', ARRAY[]::name[], 'service_role', ARRAY[]::name[], 'service_role may not execute user_create_profile');
 SELECT has_function('public', 'user_is_workspace_member', ARRAY['uuid'], 'function user_is_workspace_member exists');
 SELECT is_definer('public', 'user_is_workspace_member', ARRAY['uuid'], 'function user_is_workspace_member is security definer');
 SELECT function_privs_are('public', 'user_is_workspace_member', ARRAY['uuid'], 'anon', ARRAY[]::name[], 'anon may not execute user_is_workspace_member');
 SELECT function_privs_are('public', 'user_is_workspace_member', ARRAY['uuid'], 'authenticated', ARRAY['EXECUTE'], 'authenticated may execute user_is_workspace_member');
 SELECT function_privs_are('public', 'user_is_workspace_member', ARRAY['uuid'], 'service_role', ARRAY['EXECUTE'], 'service_role may execute user_is_workspace_member');
+SELECT has_trigger('auth', 'users', 'tr_auth_users_create_profile', 'trigger tr_auth_users_create_profile exists on auth.users');
+SELECT trigger_is('auth', 'users', 'tr_auth_users_create_profile', 'public', 'user_create_profile', 'trigger tr_auth_users_create_profile calls public.user_create_profile');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -25,6 +25,9 @@ const DRIFTS: &[(&str, &str, &str)] = &[
     ("ALTER VIEW public.analytics_pipeline_summary SET (security_invoker = false);", "view public.analytics_pipeline_summary (changed)", "ALTER VIEW public.analytics_pipeline_summary SET (security_invoker = true);"),
     ("GRANT EXECUTE ON FUNCTION public.system_cleanup_old_logs() TO PUBLIC;", "function public.system_cleanup_old_logs (changed)", "REVOKE EXECUTE ON FUNCTION public.system_cleanup_old_logs() FROM PUBLIC;"),
     ("ALTER FUNCTION public.system_touch_updated_at() RESET search_path;", "function public.system_touch_updated_at (changed)", "ALTER FUNCTION public.system_touch_updated_at() SET search_path = '';"),
+    // The trigger the project puts on auth.users, a table it does not own.
+    ("DROP TRIGGER tr_auth_users_create_profile ON auth.users;", "trigger tr_auth_users_create_profile on auth.users (missing)", "CREATE TRIGGER tr_auth_users_create_profile AFTER INSERT ON auth.users FOR EACH ROW WHEN (new.email IS NOT NULL) EXECUTE FUNCTION public.user_create_profile();"),
+    ("ALTER TABLE auth.users DISABLE TRIGGER tr_auth_users_create_profile;", "trigger tr_auth_users_create_profile on auth.users (changed)", "ALTER TABLE auth.users ENABLE TRIGGER tr_auth_users_create_profile;"),
     ("CREATE TABLE public.tmp_import (id int);", "table public.tmp_import (extra)", "DROP TABLE public.tmp_import;"),
     // Last: an added enum value cannot be undone.
     ("ALTER TYPE public.assistant_job_status ADD VALUE 'paused';", "enum public.assistant_job_status (changed)", ""),
@@ -90,6 +93,15 @@ fn diff_names_every_manual_change_and_nothing_after_a_deploy() {
         }
     }
     assert!(DRIFTS.len() >= 15);
+
+    // The owner's own objects on auth.users are not the project's: never drift.
+    db.exec("CREATE INDEX auth_users_created_at ON auth.users (created_at); CREATE TRIGGER auth_audit AFTER UPDATE ON auth.users FOR EACH ROW EXECUTE FUNCTION public.system_touch_updated_at(); GRANT SELECT ON auth.users TO anon;")
+        .unwrap();
+    let found = support::catalog::compare(ir, &db);
+    assert!(
+        found.iter().all(|d| !d.contains("auth.users")),
+        "objects the project does not declare on auth.users reported: {found:#?}"
+    );
 
     // The command: grouped human output, JSON and GitHub annotations, exit 1.
     let o = diff(&[]);

@@ -79,6 +79,9 @@ SET LOCAL client_encoding = 'UTF8';
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
+-- drop trigger tr_auth_users_create_profile on external table auth.users
+DROP TRIGGER "tr_auth_users_create_profile" ON "auth"."users";
+
 -- drop policy workspace_members_service_role_all on public.workspace_members
 DROP POLICY "workspace_members_service_role_all" ON "public"."workspace_members";
 
@@ -816,6 +819,10 @@ DROP VIEW "public"."analytics_lead_funnel";
 -- drop function public.user_is_workspace_member
 -- squawk-ignore ban-drop-function
 DROP FUNCTION "public"."user_is_workspace_member"(uuid);
+
+-- drop function public.user_create_profile
+-- squawk-ignore ban-drop-function
+DROP FUNCTION "public"."user_create_profile"();
 
 -- drop function public.system_touch_updated_at
 -- squawk-ignore ban-drop-function

@@ -449,6 +449,24 @@ ALTER POLICY "security_api_keys_service_role_all" ON "public"."api_keys" RENAME 
 -- squawk-ignore renaming-object
 ALTER TRIGGER "tr_security_api_keys_updated_at" ON "public"."api_keys" RENAME TO "tr_api_keys_updated_at";
 
+-- replace function public.user_create_profile
+CREATE OR REPLACE FUNCTION "public"."user_create_profile"()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SECURITY DEFINER
+    SET search_path = ''
+AS $schemac$
+begin
+  insert into public.profiles (id, email)
+  values (new.id, new.email)
+  on conflict (id) do nothing;
+  return new;
+end;
+$schemac$;
+REVOKE ALL ON FUNCTION "public"."user_create_profile"() FROM PUBLIC, "anon", "authenticated", "service_role";
+COMMENT ON FUNCTION "public"."user_create_profile"() IS 'Creates the profile of a new auth user (trigger on auth.users)';
+
 -- create view public.analytics_lead_funnel
 CREATE VIEW "public"."analytics_lead_funnel" WITH (security_invoker = true) AS
 select

@@ -415,6 +415,24 @@ ALTER POLICY "user_mfa_service_role_all" ON "public"."user_mfa_settings" RENAME 
 -- squawk-ignore renaming-object
 ALTER TRIGGER "tr_user_mfa_updated_at" ON "public"."user_mfa_settings" RENAME TO "tr_user_mfa_settings_updated_at";
 
+-- replace function public.user_create_profile
+CREATE OR REPLACE FUNCTION "public"."user_create_profile"()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    VOLATILE
+    SECURITY DEFINER
+    SET search_path = ''
+AS $schemac$
+begin
+  insert into public.user_profiles (id, email)
+  values (new.id, new.email)
+  on conflict (id) do nothing;
+  return new;
+end;
+$schemac$;
+REVOKE ALL ON FUNCTION "public"."user_create_profile"() FROM PUBLIC, "anon", "authenticated", "service_role";
+COMMENT ON FUNCTION "public"."user_create_profile"() IS 'Creates the profile of a new auth user (trigger on auth.users)';
+
 -- create view public.analytics_lead_funnel
 CREATE VIEW "public"."analytics_lead_funnel" WITH (security_invoker = true) AS
 select

@@ -1,7 +1,7 @@
 //! What imported objects use outside the imported schemas.
 
-use super::model::{Catalog, Raw};
-use super::read::{lit, type_name};
+use super::model::{Catalog, OnExternal, Raw};
+use super::read::{lit, trigger_of, type_name};
 use crate::live::drift::Query;
 
 /// Tables, functions and schemas outside the imported schemas that imported objects use:
@@ -31,49 +31,77 @@ pub(super) fn read_externals(
         if r[0] == "function" {
             cat.external_functions.insert(r[1].clone());
         } else {
-            let cols = query(&format!(
-                "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = {}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum",
-                lit(&r[1].split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect::<Vec<_>>().join("."))
-            ))?;
-            cat.external_tables.insert(
-                r[1].clone(),
-                cols.into_iter()
-                    .map(|c| (c[0].clone(), type_name(&c[1])))
-                    .collect(),
-            );
+            let cols = external_columns(query, &r[1])?;
+            cat.external_tables.insert(r[1].clone(), cols);
         }
     }
     Ok(())
 }
 
+/// The columns of a table outside the imported schemas, as `[external.tables]` lists them.
+fn external_columns(query: &mut Query, table: &str) -> Result<Vec<(String, String)>, String> {
+    let quoted = table
+        .split('.')
+        .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(".");
+    let cols = query(&format!(
+        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = {}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum",
+        lit(&quoted)
+    ))?;
+    Ok(cols
+        .into_iter()
+        .map(|c| (c[0].clone(), type_name(&c[1])))
+        .collect())
+}
+
 /// Triggers on tables outside the imported schemas that run an imported function (the
-/// Supabase profile trigger on `auth.users`): raw blocks that depend on the function.
+/// Supabase profile trigger on `auth.users`): declared under `[on."schema.table"]` in
+/// the function's domain, with the table and its columns under `[external.tables]`.
+/// A trigger the language cannot express stays a raw block that depends on the function.
 pub(super) fn read_external_triggers(
     query: &mut Query,
     cat: &mut Catalog,
     in_list: &str,
 ) -> Result<(), String> {
     let rows = query(&format!(
-        "select t.tgname, f.proname, pg_get_triggerdef(t.oid, true), n.nspname || '.' || c.relname \
+        "select n.nspname || '.' || c.relname, t.tgname, t.tgtype, fn.nspname, f.proname, pg_get_triggerdef(t.oid, true), t.tgattr::text, fn.nspname in ({in_list}), t.tgenabled \
          from pg_trigger t join pg_proc f on f.oid = t.tgfoid join pg_namespace fn on fn.oid = f.pronamespace \
          join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace \
-         where not t.tgisinternal and fn.nspname in ({in_list}) and n.nspname not in ({in_list}) order by 4, 1"
+         where not t.tgisinternal and fn.nspname in ({in_list}) and n.nspname not in ({in_list}) order by 1, 2"
     ))?;
     for r in &rows {
-        let (schema, _) = r[3].split_once('.').unwrap_or(("", ""));
+        let table = &r[0];
+        let (schema, _) = table.split_once('.').unwrap_or(("", ""));
         cat.external_schemas.insert(schema.to_string());
-        let depends_on = if cat.functions.iter().any(|f| f.name == r[1]) {
-            vec![r[1].clone()]
-        } else {
-            Vec::new()
-        };
-        cat.raws.push(Raw {
-            owner: r[1].clone(),
-            name: format!("trigger_{}", r[0]),
-            sql: format!("{};", r[2]),
-            why: format!("a trigger on {}, a table the project does not own", r[3]),
-            depends_on,
-        });
+        let function = r[4].clone();
+        match trigger_of(&r[1..]) {
+            Some(trigger) => {
+                if !cat.external_tables.contains_key(table) {
+                    let cols = external_columns(query, table)?;
+                    cat.external_tables.insert(table.clone(), cols);
+                }
+                cat.on_external.push(OnExternal {
+                    owner: function,
+                    table: table.clone(),
+                    trigger,
+                });
+            }
+            None => {
+                let depends_on = if cat.functions.iter().any(|f| f.name == function) {
+                    vec![function.clone()]
+                } else {
+                    Vec::new()
+                };
+                cat.raws.push(Raw {
+                    owner: function,
+                    name: format!("trigger_{}", r[1]),
+                    sql: format!("{};", r[5]),
+                    why: format!("a trigger on {table}, a table the project does not own, that the language does not express (UPDATE OF columns, INSTEAD OF or disabled)"),
+                    depends_on,
+                });
+            }
+        }
     }
     Ok(())
 }

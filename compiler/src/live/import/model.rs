@@ -15,6 +15,8 @@ pub struct Catalog {
     pub functions: Vec<Function>,
     /// Objects the language cannot express, as SQL, with what they are.
     pub raws: Vec<Raw>,
+    /// Triggers on tables outside the imported schemas that run an imported function.
+    pub on_external: Vec<OnExternal>,
     /// Tables of other schemas that imported objects refer to: name to (column, type).
     pub external_tables: BTreeMap<String, Vec<(String, String)>>,
     pub external_functions: BTreeSet<String>,
@@ -137,4 +139,14 @@ pub struct Raw {
     pub sql: String,
     pub why: String,
     pub depends_on: Vec<String>,
+}
+
+/// A trigger on an external table (`[on."schema.table"]`).
+#[derive(Debug)]
+pub struct OnExternal {
+    /// The function the trigger runs: the trigger goes to its domain.
+    pub owner: String,
+    /// `schema.table`.
+    pub table: String,
+    pub trigger: Trigger,
 }

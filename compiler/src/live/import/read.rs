@@ -446,6 +446,46 @@ fn read_policies(
     Ok(())
 }
 
+/// A trigger as the language writes it, from the columns `tgname, tgtype, function
+/// schema, function name, pg_get_triggerdef, tgattr, function imported, tgenabled`;
+/// `None` when the language cannot express it (UPDATE OF columns, INSTEAD OF,
+/// disabled, or a function outside the imported schemas).
+pub(super) fn trigger_of(r: &[String]) -> Option<Trigger> {
+    let ty: i64 = r[1].parse().unwrap_or(0);
+    let def = &r[4];
+    let condition = def.find(" WHEN (").and_then(|at| {
+        let rest = &def[at + " WHEN (".len()..];
+        rest.rfind(") EXECUTE ").map(|end| rest[..end].to_string())
+    });
+    let mut events = Vec::new();
+    for (bit, e) in [
+        (4, "insert"),
+        (16, "update"),
+        (8, "delete"),
+        (32, "truncate"),
+    ] {
+        if ty & bit != 0 {
+            events.push(e);
+        }
+    }
+    let timing = if ty & 64 != 0 {
+        "instead"
+    } else if ty & 2 != 0 {
+        "before"
+    } else {
+        "after"
+    };
+    let expressible = timing != "instead" && r[5].trim().is_empty() && r[6] == "t" && r[7] != "D";
+    expressible.then(|| Trigger {
+        name: r[0].clone(),
+        timing,
+        events,
+        for_each_row: ty & 1 != 0,
+        function: format!("{}.{}", r[2], r[3]),
+        condition,
+    })
+}
+
 fn read_triggers(
     query: &mut Query,
     cat: &mut Catalog,
@@ -462,43 +502,11 @@ fn read_triggers(
         let Some(&i) = index_of.get(&r[0]) else {
             continue;
         };
-        let ty: i64 = r[2].parse().unwrap_or(0);
-        let def = r[5].clone();
-        let condition = def.find(" WHEN (").and_then(|at| {
-            let rest = &def[at + " WHEN (".len()..];
-            rest.rfind(") EXECUTE ").map(|end| rest[..end].to_string())
-        });
-        let mut events = Vec::new();
-        for (bit, e) in [
-            (4, "insert"),
-            (16, "update"),
-            (8, "delete"),
-            (32, "truncate"),
-        ] {
-            if ty & bit != 0 {
-                events.push(e);
-            }
-        }
-        let timing = if ty & 64 != 0 {
-            "instead"
-        } else if ty & 2 != 0 {
-            "before"
-        } else {
-            "after"
-        };
         let t = &mut cat.tables[i];
-        let expressible =
-            timing != "instead" && r[6].trim().is_empty() && r[7] == "t" && r[8] != "D";
-        if expressible {
-            t.triggers.push(Trigger {
-                name: r[1].clone(),
-                timing,
-                events,
-                for_each_row: ty & 1 != 0,
-                function: format!("{}.{}", r[3], r[4]),
-                condition,
-            });
+        if let Some(trigger) = trigger_of(&r[1..]) {
+            t.triggers.push(trigger);
         } else {
+            let def = &r[5];
             let owner = t.name.clone();
             cat.raws.push(Raw {
                 owner: owner.clone(),

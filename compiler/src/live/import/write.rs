@@ -227,6 +227,21 @@ pub fn project(
             ),
         );
     }
+    // Only triggers are imported onto external tables: the lint has no rule about
+    // them to exempt, so no `allow` section is written.
+    for o in &cat.on_external {
+        let mut b = String::new();
+        trigger(
+            &mut b,
+            &format!("on.{}", s(&o.table)),
+            &o.trigger,
+            default_schema,
+        );
+        push(
+            merged_domain(&o.owner, &prefixes, merged),
+            b.trim_start().to_string(),
+        );
+    }
     for r in &cat.raws {
         push(merged_domain(&r.owner, &prefixes, merged), raw(r));
     }
@@ -374,26 +389,31 @@ fn table(t: &Table, ds: &str, allow: Option<&Vec<(String, String)>>) -> String {
         }
     }
     for tr in &t.triggers {
-        let function = match tr.function.split_once('.') {
-            Some((schema, name)) if schema == ds => name.to_string(),
-            _ => tr.function.clone(),
-        };
-        let events: Vec<String> = tr.events.iter().map(|e| e.to_string()).collect();
-        let _ = writeln!(
-            b,
-            "\n[{h}.triggers.{}]\ntiming = \"{}\"\nevents = {}\nfor_each = \"{}\"\nfunction = {}",
-            key(&tr.name),
-            tr.timing,
-            list(&events),
-            if tr.for_each_row { "row" } else { "statement" },
-            s(&function)
-        );
-        if let Some(c) = &tr.condition {
-            let _ = writeln!(b, "when = {}", s(c));
-        }
+        trigger(&mut b, &h, tr, ds);
     }
     allow_section(&mut b, &h, allow);
     b
+}
+
+/// `[<h>.triggers.<name>]`, where `h` is the table's header.
+fn trigger(b: &mut String, h: &str, tr: &super::model::Trigger, ds: &str) {
+    let function = match tr.function.split_once('.') {
+        Some((schema, name)) if schema == ds => name.to_string(),
+        _ => tr.function.clone(),
+    };
+    let events: Vec<String> = tr.events.iter().map(|e| e.to_string()).collect();
+    let _ = writeln!(
+        b,
+        "\n[{h}.triggers.{}]\ntiming = \"{}\"\nevents = {}\nfor_each = \"{}\"\nfunction = {}",
+        key(&tr.name),
+        tr.timing,
+        list(&events),
+        if tr.for_each_row { "row" } else { "statement" },
+        s(&function)
+    );
+    if let Some(c) = &tr.condition {
+        let _ = writeln!(b, "when = {}", s(c));
+    }
 }
 
 fn view(v: &View, ds: &str, allow: Option<&Vec<(String, String)>>) -> String {
