@@ -252,6 +252,8 @@ fn auth_call_fix_wraps_only_bare_calls() {
             "owner_id = (select AUTH.UID()) and (select auth.role()) = 'authenticated'".to_string(),
             "exists (select 1 from crm_leads l where l.id = lead_id and l.owner_id = (select auth.uid()))".to_string(),
             "tenant = (select current_setting('app.tenant', true))".to_string(),
+            // On storage.objects, a table the project does not own.
+            "bucket_id = 'crm-attachments' and owner = (select auth.uid())".to_string(),
         ]
     );
 }

@@ -264,6 +264,9 @@ fn created_name(ir: &Ir, node: Node) -> Option<String> {
 /// The part of a table that a failing statement creates: the column or constraint on the
 /// line PostgreSQL points at in `CREATE TABLE`, or the index a `CREATE INDEX` names.
 fn refine(ir: &Ir, node: Node, stmt: &str, pos: Option<usize>) -> Option<(String, Loc)> {
+    if let Node::OnExternal(i) = node {
+        return refine_external(&ir.on_external[i], stmt);
+    }
     let Node::Table(i) = node else {
         return None;
     };
@@ -304,6 +307,52 @@ fn refine(ir: &Ir, node: Node, stmt: &str, pos: Option<usize>) -> Option<(String
     }
     if let Some(f) = t.foreign_keys.iter().find(|f| named(&f.name)) {
         return Some((format!("foreign key `{}`", f.name), f.loc.clone()));
+    }
+    None
+}
+
+/// The object on an external table that a failing statement creates: the index,
+/// trigger or policy it names, or the grant of the role it names.
+fn refine_external(o: &crate::ir::OnExternal, stmt: &str) -> Option<(String, Loc)> {
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let head = stmt.trim_start();
+    let on = &o.table;
+    if let Some(ix) = o
+        .indexes
+        .iter()
+        .find(|x| head.contains(&format!("INDEX {} ON", quoted(&x.name))))
+    {
+        return Some((format!("index `{}` on `{on}`", ix.name), ix.loc.clone()));
+    }
+    if let Some(t) = o
+        .triggers
+        .iter()
+        .find(|t| head.starts_with(&format!("CREATE TRIGGER {}", quoted(&t.name))))
+    {
+        return Some((format!("trigger `{}` on `{on}`", t.name), t.loc.clone()));
+    }
+    if let Some(p) = o
+        .policies
+        .iter()
+        .find(|p| head.contains(&format!("POLICY {} ON", quoted(&p.name))))
+    {
+        return Some((format!("policy `{}` on `{on}`", p.name), p.loc.clone()));
+    }
+    let role =
+        |g: &&crate::ir::Grant| head.ends_with(&format!(" {};", crate::emit::quote_role(&g.role)));
+    if head.starts_with("GRANT ") {
+        let g = o.grants.iter().find(role)?;
+        return Some((
+            format!("the grant to `{}` on `{on}`", g.role),
+            g.loc.clone(),
+        ));
+    }
+    if head.starts_with("REVOKE ") {
+        let g = o.revokes.iter().find(role)?;
+        return Some((
+            format!("the revoke from `{}` on `{on}`", g.role),
+            g.loc.clone(),
+        ));
     }
     None
 }
