@@ -2,6 +2,7 @@
 -- for testing generated SQL on a plain PostgreSQL without Supabase.
 --   roles anon, authenticated, service_role (NOLOGIN; service_role bypasses RLS as on Supabase)
 --   schema auth with auth.uid(), auth.role(), auth.jwt() reading the request claims, and auth.users
+--   schema storage with storage.buckets and storage.objects (RLS on, as on Supabase)
 -- Safe to run more than once. Print it with `schemac shim`.
 --
 -- Impersonate a user in a transaction, as PostgREST does:
@@ -65,7 +66,33 @@ AS $shim$
     )::text
 $shim$;
 
+-- Supabase Storage: files are rows of storage.objects, which projects guard with policies.
+CREATE SCHEMA IF NOT EXISTS storage;
+
+CREATE TABLE IF NOT EXISTS storage.buckets (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    owner uuid,
+    public boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS storage.objects (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    bucket_id text REFERENCES storage.buckets (id),
+    name text,
+    owner uuid,
+    metadata jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+
 GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA storage TO anon, authenticated, service_role;
+GRANT ALL ON storage.buckets, storage.objects TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.jwt() TO anon, authenticated, service_role;

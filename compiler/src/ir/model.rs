@@ -495,6 +495,37 @@ pub struct Raw {
     pub rollback: Option<String>,
     pub reason: String,
     pub deps: BTreeSet<ObjRef>,
+    /// What the block declares it creates.
+    #[serde(default, skip_serializing_if = "RawCreates::is_empty")]
+    pub creates: RawCreates,
+}
+
+impl Raw {
+    /// How other objects name the block in their dependencies.
+    pub fn obj_ref(&self) -> ObjRef {
+        ObjRef {
+            kind: ObjKind::Raw,
+            name: QName::new("", self.name.clone()),
+        }
+    }
+}
+
+/// The names a raw block creates: columns of project tables, relations, functions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RawCreates {
+    /// (table, column).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<(QName, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<QName>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<QName>,
+}
+
+impl RawCreates {
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty() && self.relations.is_empty() && self.functions.is_empty()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -230,6 +230,20 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
         );
     }
 
+    // A raw block by its name, and by each relation and function it creates.
+    for (i, r) in ir.raws.iter().enumerate() {
+        by_ref.insert(r.obj_ref(), Node::Raw(i));
+        for q in r.creates.relations.iter().chain(&r.creates.functions) {
+            by_ref.insert(
+                ObjRef {
+                    kind: ObjKind::Raw,
+                    name: q.clone(),
+                },
+                Node::Raw(i),
+            );
+        }
+    }
+
     // Edge dep -> dependent.
     let mut edges: BTreeSet<(Node, Node)> = BTreeSet::new();
     let add = |edges: &mut BTreeSet<(Node, Node)>,
@@ -284,11 +298,14 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
                 trigger: k,
             };
             edges.insert((Node::Table(i), node));
-            if let Some(f) = by_ref.get(&ObjRef {
-                kind: ObjKind::Function,
+            let function = |kind| ObjRef {
+                kind,
                 name: tr.function.clone(),
-            }) {
-                edges.insert((*f, node));
+            };
+            for f in [ObjKind::Function, ObjKind::Raw] {
+                if let Some(f) = by_ref.get(&function(f)) {
+                    edges.insert((*f, node));
+                }
             }
         }
     }

@@ -128,6 +128,24 @@ pub struct RawSql {
     /// Objects (tables, views, functions, enums) that must exist before `sql` runs.
     #[serde(default)]
     pub depends_on: Vec<Sp<String>>,
+    /// What `sql` creates, so that what reads it comes after the block.
+    #[serde(default)]
+    pub creates: Option<Sp<RawCreates>>,
     /// Why this SQL cannot be expressed in the language.
     pub reason: Sp<String>,
+}
+
+/// `[raw.<name>.creates]`: the names a raw block brings into the database.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCreates {
+    /// Columns it adds to project tables: `"table.column"` or `"schema.table.column"`.
+    #[serde(default)]
+    pub columns: Vec<Sp<String>>,
+    /// Tables, views, sequences, types or indexes it creates: `"name"` or `"schema.name"`.
+    #[serde(default)]
+    pub relations: Vec<Sp<String>>,
+    /// Functions it creates: `"name"` or `"schema.name"`.
+    #[serde(default)]
+    pub functions: Vec<Sp<String>>,
 }

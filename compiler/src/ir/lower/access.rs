@@ -95,7 +95,7 @@ impl Lowerer<'_> {
         else {
             return;
         };
-        let row = own_table(&self.ir.tables[idx], &self.enum_types());
+        let row = self.table_scope(idx, &self.enum_types());
         let objects = TableObjects {
             policies: &t.policies,
             grants: &t.grants,
@@ -161,6 +161,8 @@ impl Lowerer<'_> {
                 kind: ObjKind::Table,
                 name: q.clone(),
             });
+            // Columns raw blocks add to the table exist only after those blocks.
+            deps.extend(self.raw_column_deps(q));
             // A policy reads its table's columns, and what its subqueries select from.
             self.fragment_scope = FragmentScope::Relations(std::rc::Rc::new(vec![row.clone()]));
             let using = p.using.as_ref().and_then(|u| {
@@ -304,7 +306,9 @@ impl Lowerer<'_> {
                         )),
                     );
                 }
-            } else if !self.ir.project.external_functions.contains(&fq) {
+            } else if !self.ir.project.external_functions.contains(&fq)
+                && !self.raw_functions.contains_key(&fq)
+            {
                 let help =
                     match did_you_mean(&fq.name, self.functions.keys().map(|k| k.name.as_str())) {
                         Some(c) => format!("did you mean `{c}`?"),
@@ -363,6 +367,23 @@ pub(super) struct TableObjects<'a> {
     pub grants: &'a IndexMap<Sp<String>, Vec<Sp<String>>>,
     pub revokes: &'a IndexMap<Sp<String>, Vec<Sp<String>>>,
     pub triggers: &'a IndexMap<Sp<String>, Sp<syntax::Trigger>>,
+}
+
+impl Lowerer<'_> {
+    /// Table `i` as a relation a fragment can read: its declared columns and those raw
+    /// blocks add to it.
+    pub(super) fn table_scope(
+        &self,
+        i: usize,
+        enums: &BTreeMap<String, Vec<String>>,
+    ) -> crate::ir::columns::ScopeRelation {
+        let t = &self.ir.tables[i];
+        let mut row = own_table(t, enums);
+        if let (Some(cols), Some(added)) = (row.columns.as_mut(), self.raw_columns.get(&t.name)) {
+            cols.extend(added.iter().map(|(c, _)| c.clone()));
+        }
+        row
+    }
 }
 
 /// A table as a relation a fragment can read, with the values of its enum columns

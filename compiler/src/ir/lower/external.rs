@@ -81,6 +81,11 @@ impl Lowerer<'_> {
                     kind: ObjKind::Function,
                     name: t.function.clone(),
                 });
+            } else if self.raw_functions.contains_key(&t.function) {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Raw,
+                    name: t.function.clone(),
+                });
             }
         }
         deps.retain(|d| d.name != q);

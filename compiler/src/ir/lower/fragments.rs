@@ -65,6 +65,9 @@ impl Lowerer<'_> {
             }
             reads.insert(q.clone());
             if let Some((kind, _)) = self.relations.get(&q) {
+                if *kind == ObjKind::Table {
+                    deps.extend(self.raw_column_deps(&q));
+                }
                 deps.insert(ObjRef {
                     kind: *kind,
                     name: q,
@@ -129,6 +132,20 @@ impl Lowerer<'_> {
             .copied()
             .filter(|n| *n != NO_PARENTHESES)
             .collect();
+        if let Some(raw) = self.raw_functions.get(&q) {
+            // Created by a raw block (overloads, say): its arguments are not known.
+            deps.insert(ObjRef {
+                kind: ObjKind::Raw,
+                name: QName::new("", raw.clone()),
+            });
+            if self.fn_arity.contains_key(&q) {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Function,
+                    name: q,
+                });
+            }
+            return;
+        }
         if let Some(&(lo, hi)) = self.fn_arity.get(&q) {
             deps.insert(ObjRef {
                 kind: ObjKind::Function,
@@ -275,7 +292,7 @@ impl Lowerer<'_> {
             _ => return None,
         };
         if let Some(&i) = self.table_index.get(&q) {
-            return Some(super::access::own_table(&self.ir.tables[i], enums));
+            return Some(self.table_scope(i, enums));
         }
         if let Some(cols) = self.view_columns.get(&q) {
             return Some(crate::ir::columns::ScopeRelation {

@@ -7,6 +7,7 @@ mod fragments;
 mod history;
 mod objects;
 mod project;
+mod raw_creates;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,6 +49,9 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         fn_returns: BTreeMap::new(),
         fn_arity: BTreeMap::new(),
         view_columns: BTreeMap::new(),
+        raw_columns: BTreeMap::new(),
+        raw_relations: BTreeMap::new(),
+        raw_functions: BTreeMap::new(),
         table_index: BTreeMap::new(),
         fragments: std::collections::HashMap::new(),
         builtin_types: std::collections::HashMap::new(),
@@ -68,6 +72,9 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
     }
     for ((file, d), id) in src.domains.iter().zip(&domain_ids) {
         l.declare(*file, d, *id);
+    }
+    for (file, d) in &src.domains {
+        l.declare_raw_creates(*file, d);
     }
     let mut pending_fks = Vec::new();
     for ((file, d), id) in src.domains.iter().zip(&domain_ids) {
@@ -90,6 +97,9 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         for fk in fks {
             l.foreign_key(i, fk);
         }
+    }
+    for (file, d) in &src.domains {
+        l.raw_created_columns(*file, d);
     }
     for ((file, d), id) in src.domains.iter().zip(&domain_ids) {
         for (name, t) in &d.tables {
@@ -144,6 +154,12 @@ struct Lowerer<'a> {
     fn_arity: BTreeMap<QName, (usize, usize)>,
     /// Each view's output columns, when every one is known for certain.
     view_columns: BTreeMap<QName, BTreeSet<String>>,
+    /// Columns raw blocks add to project tables: table to (column, raw block).
+    raw_columns: BTreeMap<QName, Vec<(String, String)>>,
+    /// Relations raw blocks create, to the block.
+    raw_relations: BTreeMap<QName, String>,
+    /// Functions raw blocks create, to the block.
+    raw_functions: BTreeMap<QName, String>,
     /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for
     /// projects with thousands of tables).
     table_index: BTreeMap<QName, usize>,

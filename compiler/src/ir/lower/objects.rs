@@ -340,6 +340,11 @@ impl Lowerer<'_> {
                     kind: ObjKind::Function,
                     name: q,
                 });
+            } else if self.raw_functions.contains_key(&q) {
+                deps.insert(ObjRef {
+                    kind: ObjKind::Raw,
+                    name: q,
+                });
             } else {
                 self.err(
                     Diagnostic::error(
@@ -350,7 +355,18 @@ impl Lowerer<'_> {
                         ),
                     )
                     .label(&loc(file, d), "unknown object")
-                    .help("name a table, view, enum or function of this project"),
+                    .help(
+                        match did_you_mean(
+                            &q.name,
+                            self.relations
+                                .keys()
+                                .chain(self.functions.keys())
+                                .map(|k| k.name.as_str()),
+                        ) {
+                            Some(c) => format!("did you mean `{c}`?"),
+                            None => "name a table, view, enum or function of this project, or a relation or function a raw block creates".to_string(),
+                        },
+                    ),
                 );
             }
         }
@@ -371,6 +387,7 @@ impl Lowerer<'_> {
                     .help("write the statements, or remove the block"),
             );
         }
+        let creates = self.raw_creates_of(&name.value, &mut deps);
         self.ir.raws.push(Raw {
             name: n,
             loc: loc(file, name),
@@ -379,6 +396,7 @@ impl Lowerer<'_> {
             rollback: r.rollback.as_ref().map(|s| s.value.clone()),
             reason: r.reason.value.clone(),
             deps,
+            creates,
         });
     }
 }

@@ -552,7 +552,11 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
     d.keyed("grant on", &expected, &actual);
     external::compare(ir, query, &mut d)?;
 
+    let made = raw_made(ir);
     let mut out = d.0;
+    out.retain(|x| {
+        x.kind != "extra" || !(made.contains(&x.object) || raw_made_index(ir, &x.object))
+    });
     out.sort();
     Ok(out)
 }
@@ -573,6 +577,45 @@ fn policy_row_summary(r: &[String]) -> String {
 
 /// What the policy comparison reads from `pg_policies`.
 const POLICY_COLUMNS: &str = "schemaname || '.' || tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual is not null, with_check is not null";
+
+/// The drift objects raw blocks declare they create (`[raw.<name>.creates]`), as the
+/// comparison names them: the database has them and the TOML declares no object for
+/// them, and that is no drift.
+fn raw_made(ir: &Ir) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for r in &ir.raws {
+        for (t, c) in &r.creates.columns {
+            out.insert(format!("column {t}: {c}"));
+        }
+        for q in &r.creates.relations {
+            for kind in ["table", "view", "enum"] {
+                out.insert(format!("{kind} {q}"));
+            }
+        }
+        for q in &r.creates.functions {
+            out.insert(format!("function {q}"));
+        }
+    }
+    out
+}
+
+/// `index <name> on <schema>.<table>` when `<schema>.<name>` is a relation a raw block
+/// creates.
+fn raw_made_index(ir: &Ir, object: &str) -> bool {
+    let Some((name, table)) = object
+        .strip_prefix("index ")
+        .and_then(|rest| rest.rsplit_once(" on "))
+    else {
+        return false;
+    };
+    let schema = table.split_once('.').map_or("", |(s, _)| s);
+    ir.raws.iter().any(|r| {
+        r.creates
+            .relations
+            .iter()
+            .any(|q| q.schema == schema && q.name == name)
+    })
+}
 
 /// What the policy comparison looks at, in the form `pg_policies` is read into.
 fn policy_summary(p: &Policy) -> String {

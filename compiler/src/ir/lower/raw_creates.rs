@@ -1,0 +1,148 @@
+//! What raw SQL blocks declare they create (`[raw.<name>.creates]`): the columns,
+//! relations and functions join the project's names, so fragments may read them and
+//! every object that reads them is ordered after the block.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// With the declarations: created relations and functions join the namespaces.
+    pub(super) fn declare_raw_creates(&mut self, file: FileId, d: &syntax::DomainFile) {
+        for (name, r) in &d.raw {
+            let Some(c) = &r.creates else { continue };
+            for rel in &c.relations {
+                let q = self.qualify(rel.value.trim());
+                let l = loc(file, rel);
+                if let Some((kind, prev)) = self.relations.get(&q).cloned() {
+                    self.err(
+                        Diagnostic::error(
+                            "duplicate-name",
+                            format!(
+                                "raw SQL `{}` creates `{q}`, which is also declared as {kind}",
+                                name.value
+                            ),
+                        )
+                        .label(&l, "created here")
+                        .label(&prev, "declared here")
+                        .help("tables, views, indexes and types share one namespace per schema; rename one of them, or remove it from `creates` if the block does not create it"),
+                    );
+                    continue;
+                }
+                self.relations.insert(q.clone(), (ObjKind::Raw, l));
+                self.raw_relations.insert(q, name.value.clone());
+            }
+            for f in &c.functions {
+                let q = self.qualify(f.value.trim());
+                self.raw_functions.insert(q, name.value.clone());
+            }
+        }
+    }
+
+    /// Once the tables are lowered: the columns blocks add to them.
+    pub(super) fn raw_created_columns(&mut self, file: FileId, d: &syntax::DomainFile) {
+        for (name, r) in &d.raw {
+            let Some(c) = &r.creates else { continue };
+            for col in &c.columns {
+                let l = loc(file, col);
+                let parts: Vec<&str> = col.value.trim().split('.').collect();
+                let (q, column) = match parts.as_slice() {
+                    [t, c] => (self.qualify(t), c.to_string()),
+                    [s, t, c] => (QName::new(*s, *t), c.to_string()),
+                    _ => {
+                        self.err(
+                            Diagnostic::error(
+                                "invalid-value",
+                                format!("`{}` does not name a column", col.value),
+                            )
+                            .label(&l, "not `table.column`")
+                            .help("write `\"table.column\"` or `\"schema.table.column\"`"),
+                        );
+                        continue;
+                    }
+                };
+                let Some(&i) = self.table_index.get(&q) else {
+                    let help = match did_you_mean(
+                        &q.name,
+                        self.table_index.keys().map(|k| k.name.as_str()),
+                    ) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => {
+                            "a raw block may add columns to the project's tables only".to_string()
+                        }
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            "unknown-table",
+                            format!(
+                                "raw SQL `{}` adds a column to `{q}`, which is not a table of this project",
+                                name.value
+                            ),
+                        )
+                        .label(&l, "unknown table")
+                        .help(help),
+                    );
+                    continue;
+                };
+                let t = &self.ir.tables[i];
+                if let Some(declared) = t.column(&column).map(|c| c.loc.clone()) {
+                    self.err(
+                        Diagnostic::error(
+                            "duplicate-column",
+                            format!(
+                                "column `{column}` of `{}` is declared in the table and created by raw SQL `{}`",
+                                q.name, name.value
+                            ),
+                        )
+                        .label(&l, "created here")
+                        .label(&declared, "declared here")
+                        .help("keep one: the declared column, or the raw block's"),
+                    );
+                    continue;
+                }
+                let list = self.raw_columns.entry(q).or_default();
+                if !list.iter().any(|(c, _)| *c == column) {
+                    list.push((column, name.value.clone()));
+                }
+            }
+        }
+    }
+
+    /// The raw blocks that add columns to table `q`, as dependencies.
+    pub(super) fn raw_column_deps(&self, q: &QName) -> Vec<ObjRef> {
+        self.raw_columns
+            .get(q)
+            .into_iter()
+            .flatten()
+            .map(|(_, raw)| ObjRef {
+                kind: ObjKind::Raw,
+                name: QName::new("", raw.clone()),
+            })
+            .collect()
+    }
+
+    /// What raw block `name` creates, as the IR records it, with the tables it alters.
+    pub(super) fn raw_creates_of(&self, name: &str, deps: &mut BTreeSet<ObjRef>) -> RawCreates {
+        let mut out = RawCreates::default();
+        for (t, cols) in &self.raw_columns {
+            for (c, _) in cols.iter().filter(|(_, r)| r == name) {
+                out.columns.push((t.clone(), c.clone()));
+                deps.insert(ObjRef {
+                    kind: ObjKind::Table,
+                    name: t.clone(),
+                });
+            }
+        }
+        out.relations = self
+            .raw_relations
+            .iter()
+            .filter(|(_, r)| *r == name)
+            .map(|(q, _)| q.clone())
+            .collect();
+        out.functions = self
+            .raw_functions
+            .iter()
+            .filter(|(_, r)| *r == name)
+            .map(|(q, _)| q.clone())
+            .collect();
+        out
+    }
+}
