@@ -76,6 +76,7 @@ fn every_column_typo_is_reported_at_its_own_bytes() {
         "the `with_check` of policy",
         "the `when` of trigger",
         "the query of view",
+        "the body of",
     ] {
         assert!(
             kinds.iter().any(|k| k.starts_with(kind)),

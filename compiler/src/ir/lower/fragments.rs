@@ -281,7 +281,7 @@ impl Lowerer<'_> {
 
     /// The columns a relation named in a fragment's `FROM` has, when schemac knows them:
     /// project tables and declared external tables (views, CTEs and the rest: `None`).
-    fn columns_of(
+    pub(super) fn columns_of(
         &self,
         parts: &[String],
         enums: &BTreeMap<String, Vec<String>>,
@@ -398,6 +398,19 @@ impl Lowerer<'_> {
         let enums = self.enum_types();
         let found =
             crate::ir::columns::check_columns(text, &tree, base, &|p| self.columns_of(p, &enums));
+        self.report_columns(file, v, found, base.is_empty() && !query, what);
+    }
+
+    /// Reports what the column check found in fragment `v`; `in_default`: the fragment
+    /// may read no column at all.
+    pub(super) fn report_columns(
+        &mut self,
+        file: FileId,
+        v: &Sp<String>,
+        found: crate::ir::columns::ColumnFindings,
+        in_default: bool,
+        what: &str,
+    ) {
         for b in found.bad_literals {
             let span = match &b.range {
                 Some(r) => span_in_value(self.text(file), &v.span, r.clone()),
@@ -418,7 +431,7 @@ impl Lowerer<'_> {
                 Some(r) => span_in_value(self.text(file), &v.span, r.clone()),
                 None => v.span.clone(),
             };
-            let message = match (&u.relation, base.is_empty() && !query) {
+            let message = match (&u.relation, in_default) {
                 (Some(r), _) => format!(
                     "{what} reads `{}`, but `{r}` has no column `{}`",
                     u.written, u.column

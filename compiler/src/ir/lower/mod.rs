@@ -2,6 +2,7 @@
 //! IR is built as far as it can be, so one typo gives one diagnostic.
 
 mod access;
+mod bodies;
 mod external;
 mod fragments;
 mod history;

@@ -161,6 +161,16 @@ impl Lowerer<'_> {
                         &mut deps,
                         &mut reads,
                     );
+                    // Arguments, and the output columns of `returns = "table(...)"`.
+                    let mut names: Vec<String> = arguments.iter().map(|a| a.name.clone()).collect();
+                    names.extend(super::bodies::returns_table_columns(&f.returns.value));
+                    self.check_body_columns(
+                        file,
+                        &f.body,
+                        &n,
+                        &names,
+                        &format!("the body of `{n}`"),
+                    );
                 }
             }
             "plpgsql" => {}
