@@ -1,11 +1,12 @@
 //! Column names in the body of an SQL-language function. Each query of the body (a
 //! `SELECT`, with its CTEs and subqueries) is checked as a view's query is, with the
 //! function's arguments in scope: bare (`p_owner`) or qualified with the function's name
-//! (`crm_leads_of.p_owner`). `INSERT`, `UPDATE` and `DELETE` statements are checked for
-//! the relations they name only; `$1` placeholders are not names.
+//! (`crm_leads_of.p_owner`). `INSERT`, `UPDATE` and `DELETE` statements are checked with
+//! their target table, `FROM`/`USING` and `excluded` in scope; `$1` placeholders are not
+//! names.
 
 use super::*;
-use crate::ir::columns::{check_columns, ColumnFindings, ParsedFragment, ScopeRelation};
+use crate::ir::columns::{check_columns, check_dml, ColumnFindings, ParsedFragment, ScopeRelation};
 
 impl Lowerer<'_> {
     pub(super) fn check_body_columns(
@@ -31,11 +32,16 @@ impl Lowerer<'_> {
         let enums = self.enum_types();
         let mut found = ColumnFindings::default();
         for st in statements {
-            let sqlparser::ast::Statement::Query(q) = st else {
-                continue;
+            let relation = |p: &[String]| self.columns_of(p, &enums);
+            let f = match st {
+                sqlparser::ast::Statement::Query(q) => {
+                    check_columns(text, &ParsedFragment::Query(q), &base, &relation)
+                }
+                other => match check_dml(text, &other, &base, &relation) {
+                    Some(f) => f,
+                    None => continue,
+                },
             };
-            let tree = ParsedFragment::Query(q);
-            let f = check_columns(text, &tree, &base, &|p| self.columns_of(p, &enums));
             found.unknown.extend(f.unknown);
             found.bad_literals.extend(f.bad_literals);
         }

@@ -15,6 +15,9 @@
 use std::collections::BTreeSet;
 use std::ops::{ControlFlow, Range};
 
+mod dml;
+pub use dml::check_dml;
+
 use super::sql::offset_of;
 use sqlparser::ast::{
     BinaryOperator, Expr, Ident, InTarget, Query, SelectItem, SetExpr, TableFactor, TableWithJoins,
@@ -92,6 +95,7 @@ pub fn check_columns(
         relation,
         scopes: Vec::new(),
         found: ColumnFindings::default(),
+        argument_names: BTreeSet::new(),
     };
     let _ = match tree {
         ParsedFragment::Expr(e) => e.visit(&mut c),
@@ -170,6 +174,9 @@ struct Checker<'a> {
     relation: &'a dyn Fn(&[String]) -> Option<ScopeRelation>,
     scopes: Vec<Scope>,
     found: ColumnFindings,
+    /// Where the names of named arguments start (`make_interval(secs => n)`): names of
+    /// the function's parameters, not columns.
+    argument_names: BTreeSet<(u64, u64)>,
 }
 
 fn fold(i: &Ident) -> String {
@@ -207,6 +214,10 @@ impl Checker<'_> {
     }
 
     fn unqualified(&mut self, ident: &Ident) {
+        let at = (ident.span.start.line, ident.span.start.column);
+        if self.argument_names.contains(&at) {
+            return;
+        }
         let name = fold(ident);
         if VALUE_KEYWORDS.contains(&name.as_str()) && ident.quote_style.is_none() {
             return;
@@ -410,10 +421,10 @@ impl Visitor for Checker<'_> {
                 self.joined(t, &ctes, &mut relations);
             }
             for item in &s.projection {
-                match item {
-                    SelectItem::ExprWithAlias { alias, .. } => outputs.push(fold(alias)),
-                    SelectItem::UnnamedExpr(Expr::Identifier(i)) => outputs.push(fold(i)),
-                    _ => {}
+                // Aliases only: a bare name in the select list is itself read from the
+                // `FROM`, and ORDER BY finds it there too.
+                if let SelectItem::ExprWithAlias { alias, .. } = item {
+                    outputs.push(fold(alias));
                 }
             }
         }
@@ -435,6 +446,20 @@ impl Visitor for Checker<'_> {
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
         match e {
+            Expr::Function(f) => {
+                if let sqlparser::ast::FunctionArguments::List(list) = &f.args {
+                    for a in &list.args {
+                        if let sqlparser::ast::FunctionArg::ExprNamed {
+                            name: Expr::Identifier(i),
+                            ..
+                        } = a
+                        {
+                            self.argument_names
+                                .insert((i.span.start.line, i.span.start.column));
+                        }
+                    }
+                }
+            }
             Expr::Identifier(i) => self.unqualified(i),
             Expr::CompoundIdentifier(parts) => self.qualified(parts),
             Expr::BinaryOp {
