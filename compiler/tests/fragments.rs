@@ -102,10 +102,22 @@ fn literals_that_are_not_enum_values_are_reported_at_the_literal() {
             &c.sources.get(l.loc.file).text[l.loc.span.clone()]
         })
         .collect();
-    // A default, a check, an index predicate (IN list), a policy and a view; the valid
-    // comparisons and the cast default are not reported.
+    // A default, a check, an index predicate (IN list), a policy, a view, and what an
+    // SQL function's UPDATE and INSERT write; the valid comparisons and values and the
+    // cast default are not reported.
     assert_eq!(
         found,
-        ["'neww'", "'archived'", "'lsot'", "'qualifed'", "'closed'"]
+        [
+            "'neww'",
+            "'archived'",
+            "'lsot'",
+            "'qualifed'",
+            "'closed'",
+            "'reopened'",
+            "'fresh'"
+        ]
     );
+    assert!(diags.iter().any(|d| d
+        .message
+        .contains("assigns 'reopened' to the enum column `status`")));
 }

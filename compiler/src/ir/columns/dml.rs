@@ -82,10 +82,35 @@ impl Checker<'_> {
         });
     }
 
+    /// A string literal written into an enum column must be one of its values.
+    fn enum_assignment(&mut self, target: &ScopeRelation, column: &ObjectName, value: &Expr) {
+        let [part] = column.0.as_slice() else { return };
+        let Some(ident) = part.as_ident() else { return };
+        let column = fold(ident);
+        let Some((_, values)) = target.enums.iter().find(|(c, _)| *c == column) else {
+            return;
+        };
+        let Some((value, range)) = literal(self.text, value) else {
+            return;
+        };
+        if !values.contains(&value) {
+            self.found.bad_literals.push(BadEnumLiteral {
+                assigned: true,
+                column,
+                value,
+                range,
+                values: values.clone(),
+            });
+        }
+    }
+
     fn assignments(&mut self, target: &ScopeRelation, assignments: &[sqlparser::ast::Assignment]) {
         for a in assignments {
             match &a.target {
-                AssignmentTarget::ColumnName(n) => self.target_column(target, n),
+                AssignmentTarget::ColumnName(n) => {
+                    self.target_column(target, n);
+                    self.enum_assignment(target, n, &a.value);
+                }
                 AssignmentTarget::Tuple(ns) => {
                     for n in ns {
                         self.target_column(target, n);
@@ -157,8 +182,11 @@ impl Checker<'_> {
                 // The rows of VALUES read only what is outside the statement.
                 SetExpr::Values(v) if q.with.is_none() => {
                     for row in &v.rows {
-                        for e in &row.content {
+                        for (k, e) in row.content.iter().enumerate() {
                             self.expr(e);
+                            if let Some(c) = i.columns.get(k) {
+                                self.enum_assignment(&target, c, e);
+                            }
                         }
                     }
                 }

@@ -38,6 +38,8 @@ pub struct ScopeRelation {
 /// A string literal compared with an enum column that is not one of the enum's values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadEnumLiteral {
+    /// Assigned to the column (`SET`, `INSERT`), not compared with it.
+    pub assigned: bool,
     pub column: String,
     pub value: String,
     pub range: Option<Range<usize>>,
@@ -281,6 +283,7 @@ impl Checker<'_> {
         };
         if !values.contains(&value) {
             self.found.bad_literals.push(BadEnumLiteral {
+                assigned: false,
                 column: col,
                 value,
                 range,

@@ -417,10 +417,17 @@ impl Lowerer<'_> {
                 None => v.span.clone(),
             };
             self.err(enum_value_error(
-                &format!(
-                    "{what} compares the enum column `{}` with '{}'",
-                    b.column, b.value
-                ),
+                &if b.assigned {
+                    format!(
+                        "{what} assigns '{}' to the enum column `{}`",
+                        b.value, b.column
+                    )
+                } else {
+                    format!(
+                        "{what} compares the enum column `{}` with '{}'",
+                        b.column, b.value
+                    )
+                },
                 &b.value,
                 &b.values,
                 Loc::new(file, span),
