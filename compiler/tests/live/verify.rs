@@ -111,6 +111,16 @@ fn each_object_postgresql_refuses_is_named_at_its_place_in_the_toml() {
             "vf.toml:85:27]",
             "uuid = integer",
         ),
+        (
+            "index `idx_users_vf_recent` on `auth.users`",
+            "vf.toml:90:1]",
+            "must be marked IMMUTABLE",
+        ),
+        (
+            "the grant to `vf_auditor` on `auth.users`",
+            "vf.toml:96:1]",
+            "role \"vf_auditor\" does not exist",
+        ),
     ];
     let flat = t.replace("\n  | ", " ");
     for (what, at, words) in expected {
@@ -124,7 +134,7 @@ fn each_object_postgresql_refuses_is_named_at_its_place_in_the_toml() {
         assert!(block.contains(words), "{what}: {block}");
         assert!(block.contains(at), "{what} not at {at}: {block}");
     }
-    assert!(t.contains("10 error(s)"), "{t}");
+    assert!(t.contains("12 error(s)"), "{t}");
     // vf_ranks was not created: its grants and RLS statements fail after it, silently.
     assert!(
         t.contains("more statement(s) failed because of the errors above"),
