@@ -211,12 +211,26 @@ fn a_database_schemac_did_not_write_imports_builds_and_round_trips() {
         .flat_map(|o| {
             o.triggers
                 .iter()
-                .map(move |t| format!("{} on {}", t.name, o.table))
+                .map(|t| t.name.as_str())
+                .chain(o.policies.iter().map(|p| p.name.as_str()))
+                .map(move |n| format!("{n} on {}", o.table))
         })
         .collect();
-    assert_eq!(on, ["on_auth_user_created on auth.users"]);
+    // ... and so are the storage policies, with what they call declared external.
+    assert_eq!(
+        on,
+        [
+            "on_auth_user_created on auth.users",
+            "avatars_owner_all on storage.objects",
+            "org_logos_member_read on storage.objects"
+        ]
+    );
+    assert!(ir
+        .project
+        .external_functions
+        .contains(&schemac::ir::QName::new("storage", "foldername")));
     let b = built(&project, "hand_b");
-    let schemas = ["public", "auth"];
+    let schemas = ["public", "auth", "storage"];
     let (da, db) = (a.dump(&schemas), b.dump(&schemas));
     if !same_up_to_deparsing(&da, &db) {
         let diff = similar::TextDiff::from_lines(&da, &db);

@@ -1,7 +1,7 @@
 //! What imported objects use outside the imported schemas.
 
-use super::model::{Catalog, OnExternal, Raw};
-use super::read::{lit, trigger_of, type_name};
+use super::model::{Catalog, ExternalObject, OnExternal, Raw};
+use super::read::{lit, policy_of, trigger_of, type_name, POLICY_COLUMNS};
 use crate::live::drift::Query;
 
 /// Tables, functions and schemas outside the imported schemas that imported objects use:
@@ -84,7 +84,7 @@ pub(super) fn read_external_triggers(
                 cat.on_external.push(OnExternal {
                     owner: function,
                     table: table.clone(),
-                    trigger,
+                    object: ExternalObject::Trigger(trigger),
                 });
             }
             None => {
@@ -101,6 +101,71 @@ pub(super) fn read_external_triggers(
                     depends_on,
                 });
             }
+        }
+    }
+    Ok(())
+}
+
+/// Supabase's schemas whose tables carry the project's own policies (`storage.objects`
+/// above all): the platform creates the tables, the project guards them.
+const PLATFORM_SCHEMAS: &str = "'auth', 'storage'";
+
+/// Policies on the tables of Supabase's `auth` and `storage` schemas (when they are not
+/// imported themselves): declared under `[on."schema.table"]`, with the table's columns
+/// under `[external.tables]` and the functions and tables they use as external. Policies
+/// in other schemas that are not imported belong to what was left out on purpose.
+pub(super) fn read_external_policies(
+    query: &mut Query,
+    cat: &mut Catalog,
+    in_list: &str,
+) -> Result<(), String> {
+    let outside = format!("n.nspname in ({PLATFORM_SCHEMAS}) and n.nspname not in ({in_list})");
+    let rows = query(&format!(
+        "select n.nspname || '.' || c.relname, {POLICY_COLUMNS} from pg_policy p \
+         join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace \
+         where {outside} order by 1, 2"
+    ))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for r in &rows {
+        let table = &r[0];
+        let (schema, _) = table.split_once('.').unwrap_or(("", ""));
+        cat.external_schemas.insert(schema.to_string());
+        if !cat.external_tables.contains_key(table) {
+            let cols = external_columns(query, table)?;
+            cat.external_tables.insert(table.clone(), cols);
+        }
+        let policy = policy_of(&r[1..], &mut cat.roles);
+        cat.on_external.push(OnExternal {
+            owner: policy.name.clone(),
+            table: table.clone(),
+            object: ExternalObject::Policy(policy),
+        });
+    }
+    // What their expressions use outside the imported schemas.
+    let used = query(&format!(
+        "select distinct case when d.refclassid = 'pg_proc'::regclass then 'function' else 'table' end, \
+           coalesce((select fn.nspname || '.' || f.proname from pg_proc f join pg_namespace fn on fn.oid = f.pronamespace where d.refclassid = 'pg_proc'::regclass and f.oid = d.refobjid), \
+                    (select tn.nspname || '.' || t.relname from pg_class t join pg_namespace tn on tn.oid = t.relnamespace where d.refclassid = 'pg_class'::regclass and t.oid = d.refobjid)) \
+         from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace \
+         join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = p.oid and d.refclassid in ('pg_proc'::regclass, 'pg_class'::regclass) \
+         where {outside} and d.refobjid <> p.polrelid order by 1, 2"
+    ))?;
+    for u in &used {
+        let (schema, _) = u[1].split_once('.').unwrap_or(("", ""));
+        let imported = in_list
+            .split(',')
+            .any(|s| s.trim().trim_matches('\'') == schema);
+        if u[1].is_empty() || imported || ["pg_catalog", "information_schema"].contains(&schema) {
+            continue;
+        }
+        cat.external_schemas.insert(schema.to_string());
+        if u[0] == "function" {
+            cat.external_functions.insert(u[1].clone());
+        } else if !cat.external_tables.contains_key(&u[1]) {
+            let cols = external_columns(query, &u[1])?;
+            cat.external_tables.insert(u[1].clone(), cols);
         }
     }
     Ok(())

@@ -15,7 +15,8 @@ pub struct Catalog {
     pub functions: Vec<Function>,
     /// Objects the language cannot express, as SQL, with what they are.
     pub raws: Vec<Raw>,
-    /// Triggers on tables outside the imported schemas that run an imported function.
+    /// Triggers on tables outside the imported schemas that run an imported function,
+    /// and the policies on tables outside them.
     pub on_external: Vec<OnExternal>,
     /// Tables of other schemas that imported objects refer to: name to (column, type).
     pub external_tables: BTreeMap<String, Vec<(String, String)>>,
@@ -141,12 +142,18 @@ pub struct Raw {
     pub depends_on: Vec<String>,
 }
 
-/// A trigger on an external table (`[on."schema.table"]`).
+/// A trigger or a policy on an external table (`[on."schema.table"]`).
 #[derive(Debug)]
 pub struct OnExternal {
-    /// The function the trigger runs: the trigger goes to its domain.
+    /// What decides the domain: the function a trigger runs, a policy's name.
     pub owner: String,
     /// `schema.table`.
     pub table: String,
-    pub trigger: Trigger,
+    pub object: ExternalObject,
+}
+
+#[derive(Debug)]
+pub enum ExternalObject {
+    Trigger(Trigger),
+    Policy(Policy),
 }

@@ -187,6 +187,7 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
     read_functions(query, &mut cat, &in_list, &not_ext("p.oid"))?;
     super::external::read_externals(query, &mut cat, &in_list)?;
     super::external::read_external_triggers(query, &mut cat, &in_list)?;
+    super::external::read_external_policies(query, &mut cat, &in_list)?;
     Ok(cat)
 }
 
@@ -403,6 +404,41 @@ fn read_indexes(
     Ok(())
 }
 
+/// What a policy row holds after its table: see [`policy_of`].
+pub(super) const POLICY_COLUMNS: &str = "p.polname, p.polpermissive, \
+     (select string_agg(case when r = 0 then 'public' else pg_get_userbyid(r)::text end, ',' order by 1) from unnest(p.polroles) r), \
+     p.polcmd, coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), \
+     coalesce(obj_description(p.oid, 'pg_policy'), '')";
+
+/// A policy from the [`POLICY_COLUMNS`] of a row; the roles it names join `roles`.
+pub(super) fn policy_of(
+    r: &[String],
+    roles_seen: &mut std::collections::BTreeSet<String>,
+) -> Policy {
+    let roles: Vec<String> = r[2]
+        .split(',')
+        .filter(|s| !s.is_empty() && *s != "public")
+        .map(str::to_string)
+        .collect();
+    roles_seen.extend(roles.iter().cloned());
+    let command = match r[3].as_str() {
+        "r" => "select",
+        "a" => "insert",
+        "w" => "update",
+        "d" => "delete",
+        _ => "all",
+    };
+    Policy {
+        name: r[0].clone(),
+        permissive: r[1] == "t",
+        roles,
+        command: command.into(),
+        using: opt(&r[4]),
+        with_check: opt(&r[5]),
+        comment: opt(&r[6]),
+    }
+}
+
 fn read_policies(
     query: &mut Query,
     cat: &mut Catalog,
@@ -410,38 +446,14 @@ fn read_policies(
 ) -> Result<(), String> {
     let oid_list = index_of.keys().cloned().collect::<Vec<_>>().join(",");
     let rows = query(&format!(
-        "select p.polrelid, p.polname, p.polpermissive, \
-         (select string_agg(case when r = 0 then 'public' else pg_get_userbyid(r)::text end, ',' order by 1) from unnest(p.polroles) r), \
-         p.polcmd, coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), \
-         coalesce(obj_description(p.oid, 'pg_policy'), '') \
-         from pg_policy p where p.polrelid in ({oid_list}) order by p.polrelid, p.polname"
+        "select p.polrelid, {POLICY_COLUMNS} from pg_policy p where p.polrelid in ({oid_list}) order by p.polrelid, p.polname"
     ))?;
     for r in &rows {
         let Some(&i) = index_of.get(&r[0]) else {
             continue;
         };
-        let roles: Vec<String> = r[3]
-            .split(',')
-            .filter(|s| !s.is_empty() && *s != "public")
-            .map(str::to_string)
-            .collect();
-        cat.roles.extend(roles.iter().cloned());
-        let command = match r[4].as_str() {
-            "r" => "select",
-            "a" => "insert",
-            "w" => "update",
-            "d" => "delete",
-            _ => "all",
-        };
-        cat.tables[i].policies.push(Policy {
-            name: r[1].clone(),
-            permissive: r[2] == "t",
-            roles,
-            command: command.into(),
-            using: opt(&r[5]),
-            with_check: opt(&r[6]),
-            comment: opt(&r[7]),
-        });
+        let policy = policy_of(&r[1..], &mut cat.roles);
+        cat.tables[i].policies.push(policy);
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::model::ExternalObject;
 use super::read::{Catalog, Function, Raw, Table, View};
 
 /// A single-line TOML basic string: usable as a value and as a key.
@@ -227,20 +228,21 @@ pub fn project(
             ),
         );
     }
-    // Only triggers are imported onto external tables: the lint has no rule about
-    // them to exempt, so no `allow` section is written.
+    // Objects on external tables, one block per domain and table, with its exemptions.
+    let mut on: BTreeMap<(String, &str), String> = BTreeMap::new();
     for o in &cat.on_external {
-        let mut b = String::new();
-        trigger(
-            &mut b,
-            &format!("on.{}", s(&o.table)),
-            &o.trigger,
-            default_schema,
-        );
-        push(
-            merged_domain(&o.owner, &prefixes, merged),
-            b.trim_start().to_string(),
-        );
+        let d = merged_domain(&o.owner, &prefixes, merged);
+        let b = on.entry((d, o.table.as_str())).or_default();
+        let h = format!("on.{}", s(&o.table));
+        match &o.object {
+            ExternalObject::Trigger(tr) => trigger(b, &h, tr, default_schema),
+            ExternalObject::Policy(p) => policy(b, &h, p),
+        }
+    }
+    for ((d, table), mut b) in on {
+        let h = format!("on.{}", s(table));
+        allow_section(&mut b, &h, allow.get(&("on".into(), table.to_string())));
+        push(d, b.trim_start().to_string());
     }
     for r in &cat.raws {
         push(merged_domain(&r.owner, &prefixes, merged), raw(r));
@@ -360,27 +362,7 @@ fn table(t: &Table, ds: &str, allow: Option<&Vec<(String, String)>>) -> String {
         }
     }
     for p in &t.policies {
-        let _ = writeln!(
-            b,
-            "\n[{h}.policies.{}]\ncommand = \"{}\"",
-            key(&p.name),
-            p.command
-        );
-        if !p.roles.is_empty() {
-            let _ = writeln!(b, "roles = {}", list(&p.roles));
-        }
-        if !p.permissive {
-            let _ = writeln!(b, "permissive = false");
-        }
-        if let Some(u) = &p.using {
-            let _ = writeln!(b, "using = {}", s(u));
-        }
-        if let Some(w) = &p.with_check {
-            let _ = writeln!(b, "with_check = {}", s(w));
-        }
-        if let Some(c) = &p.comment {
-            let _ = writeln!(b, "comment = {}", s(c));
-        }
+        policy(&mut b, &h, p);
     }
     if !t.grants.is_empty() {
         let _ = writeln!(b, "\n[{h}.grants]");
@@ -393,6 +375,31 @@ fn table(t: &Table, ds: &str, allow: Option<&Vec<(String, String)>>) -> String {
     }
     allow_section(&mut b, &h, allow);
     b
+}
+
+/// `[<h>.policies.<name>]`, where `h` is the table's header.
+fn policy(b: &mut String, h: &str, p: &super::model::Policy) {
+    let _ = writeln!(
+        b,
+        "\n[{h}.policies.{}]\ncommand = \"{}\"",
+        key(&p.name),
+        p.command
+    );
+    if !p.roles.is_empty() {
+        let _ = writeln!(b, "roles = {}", list(&p.roles));
+    }
+    if !p.permissive {
+        let _ = writeln!(b, "permissive = false");
+    }
+    if let Some(u) = &p.using {
+        let _ = writeln!(b, "using = {}", s(u));
+    }
+    if let Some(w) = &p.with_check {
+        let _ = writeln!(b, "with_check = {}", s(w));
+    }
+    if let Some(c) = &p.comment {
+        let _ = writeln!(b, "comment = {}", s(c));
+    }
 }
 
 /// `[<h>.triggers.<name>]`, where `h` is the table's header.
