@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use support::cli::{copy_dir, schemac_with, tempdir};
-use support::pg::{Server, TcpServer, TestDb};
+use support::pg::{Server, TestDb};
+use support::tcp::TcpServer;
 
 fn text(o: &Output) -> String {
     format!(

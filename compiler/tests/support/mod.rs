@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod pg;
 pub mod rls;
+pub mod tcp;
 
 use std::path::{Path, PathBuf};
 

@@ -3,9 +3,12 @@
 
 mod access;
 mod bodies;
+mod column_types;
 mod external;
+mod foreign_keys;
 mod fragments;
 mod history;
+mod indexes;
 mod objects;
 mod project;
 mod raw_creates;

@@ -1,7 +1,8 @@
 //! What imported objects use outside the imported schemas.
 
+use super::access::{policy_of, trigger_of, POLICY_COLUMNS};
 use super::model::{Catalog, ExternalObject, OnExternal, Raw};
-use super::read::{lit, policy_of, trigger_of, type_name, POLICY_COLUMNS};
+use super::read::{lit, type_name};
 use crate::live::drift::Query;
 
 /// Tables, functions and schemas outside the imported schemas that imported objects use:

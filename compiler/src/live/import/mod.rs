@@ -8,6 +8,7 @@
 //! its object with a reason that says it was imported as found, so the project builds
 //! and the debt stays visible.
 
+mod access;
 mod external;
 mod model;
 mod read;

@@ -11,11 +11,15 @@ mod alter;
 mod external;
 mod privileges;
 mod renames;
+mod render;
+mod script;
 
 use alter::*;
 use external::*;
 use privileges::*;
 use renames::*;
+use render::*;
+use script::*;
 
 use super::graph::{order_by_dependencies, Node};
 use super::snapshot::Snapshot;
@@ -56,74 +60,6 @@ struct AppliedRename {
     from: QName,
     to: QName,
     compat_view: bool,
-}
-
-/// SQL of one direction, before it is wrapped into a file.
-#[derive(Default)]
-struct Script {
-    /// Statements committed before the main transaction: PostgreSQL cannot use an
-    /// enum value in the transaction that adds it.
-    pre: Vec<String>,
-    /// Statements inside the transaction, each with a heading.
-    tx: Vec<(String, Vec<String>)>,
-    /// Statements that cannot run in a transaction.
-    concurrent: Vec<String>,
-    /// `VALIDATE CONSTRAINT` for keys and checks added `NOT VALID`: run in their own
-    /// transaction after the main one, so the scan does not hold the main locks.
-    validate: Vec<String>,
-    /// Data this direction loses (listed in the header).
-    losses: Vec<String>,
-}
-
-impl Script {
-    fn push(&mut self, heading: impl Into<String>, stmts: Vec<String>) {
-        if !stmts.is_empty() {
-            self.tx.push((heading.into(), stmts));
-        }
-    }
-}
-
-/// Finds an object by name. Snapshot lists are sorted by name (see
-/// `Snapshot::sort`), so this is a binary search: migrations between states with
-/// thousands of tables stay fast.
-fn find<'a, T>(items: &'a [T], name: &QName, key: impl Fn(&T) -> &QName) -> Option<&'a T> {
-    items
-        .binary_search_by(|x| key(x).cmp(name))
-        .ok()
-        .map(|i| &items[i])
-}
-
-struct Planner<'a> {
-    forward: bool,
-    accepted: &'a [AcceptedLoss],
-    problems: Vec<Diagnostic>,
-    script: Script,
-}
-
-impl Planner<'_> {
-    /// A data-losing change: refused going forward unless acknowledged; listed always.
-    fn loss(&mut self, change: &str, object: &str, what: String) {
-        if self.forward {
-            let acked = self
-                .accepted
-                .iter()
-                .find(|a| a.change == change && a.object == object);
-            match acked {
-                Some(a) => self.script.losses.push(format!(
-                    "{what} (acknowledged: {})",
-                    comment_text(&a.reason)
-                )),
-                None => {
-                    self.problems.push(
-                        Diagnostic::error("unacknowledged-data-loss", format!("the migration would {what}"))
-                            .help(format!("if this is intended, acknowledge it in the domain file:\n[[accept_data_loss]]\nchange = \"{change}\"\nobject = \"{object}\"\nreason = \"...\"")),
-                    );
-                }
-            }
-        } else {
-            self.script.losses.push(what);
-        }
-    }
 }
 
 /// Which way a script goes, and what it starts with.
@@ -187,56 +123,8 @@ fn plan_direction(
 
     // Undeclared renames: a dropped table and an added one with the same columns.
     if forward {
-        let cols = |t: &Table| {
-            t.columns
-                .iter()
-                .map(|c| (c.name.clone(), c.canonical_ty.clone()))
-                .collect::<Vec<_>>()
-        };
-        for t in old_ir
-            .tables
-            .iter()
-            .filter(|t| find(&new.tables, &t.name, |x| &x.name).is_none())
-        {
-            for n in new
-                .tables
-                .iter()
-                .filter(|n| find(&old_ir.tables, &n.name, |x| &x.name).is_none())
-            {
-                let acked = accepted
-                    .iter()
-                    .any(|a| a.change == "drop_table" && a.object == t.name.name);
-                if cols(t) == cols(n) && !acked {
-                    p.problems.push(
-                        Diagnostic::error("likely-undeclared-rename", format!("`{}` is dropped and `{}` is added with the same columns: this looks like a rename", t.name.name, n.name.name))
-                            .help(format!("declare it so the data is kept:\n[renames.tables.{}]\nto = \"{}\"\nreason = \"...\"\nor, to really drop `{}`, acknowledge it with [[accept_data_loss]] change = \"drop_table\", object = \"{}\"", t.name.name, n.name.name, t.name.name, t.name.name)),
-                    );
-                }
-            }
-        }
-        for t in &old_ir.tables {
-            let Some(n) = find(&new.tables, &t.name, |x| &x.name) else {
-                continue;
-            };
-            for c in t.columns.iter().filter(|c| n.column(&c.name).is_none()) {
-                for a in n
-                    .columns
-                    .iter()
-                    .filter(|a| t.column(&a.name).is_none() && a.canonical_ty == c.canonical_ty)
-                {
-                    let object = format!("{}.{}", t.name.name, c.name);
-                    if !accepted
-                        .iter()
-                        .any(|x| x.change == "drop_column" && x.object == object)
-                    {
-                        p.problems.push(
-                            Diagnostic::error("likely-undeclared-rename", format!("column `{object}` is dropped and `{}` of the same type is added: this looks like a rename", a.name))
-                                .help(format!("declare it so the data is kept:\n[[renames.columns]]\ntable = \"{}\"\nfrom = \"{}\"\nto = \"{}\"\nreason = \"...\"\nor acknowledge the drop with [[accept_data_loss]] change = \"drop_column\", object = \"{object}\"", t.name.name, c.name, a.name)),
-                        );
-                    }
-                }
-            }
-        }
+        p.problems
+            .extend(undeclared_renames(&old_ir, new, accepted));
     }
 
     let old_t = |q: &QName| find(&old_ir.tables, q, |x| &x.name);
@@ -550,88 +438,6 @@ fn plan_direction(
     } else {
         Err(p.problems)
     }
-}
-
-fn render(
-    name: &str,
-    direction: &str,
-    script: &Script,
-    renames: &[(String, String)],
-    notes: &[String],
-    lock: &str,
-    stmt_timeout: &str,
-) -> String {
-    let mut s = format!("-- Migration {name}: {direction}\n-- Generated by schemac. Do not edit: released migrations are checked against schemac.sum.\n");
-    if renames.is_empty() {
-        s.push_str("-- Renames: none\n");
-    } else {
-        s.push_str("-- Renames:\n");
-        for (a, b) in renames {
-            s.push_str(&format!(
-                "--   {} -> {}\n",
-                comment_text(a),
-                comment_text(b)
-            ));
-        }
-    }
-    if script.losses.is_empty() {
-        s.push_str("-- Data loss: none\n");
-    } else {
-        s.push_str(if direction == "down" {
-            "-- Undoing this migration loses data:\n"
-        } else {
-            "-- Acknowledged data loss:\n"
-        });
-        for l in &script.losses {
-            s.push_str(&format!("--   {}\n", comment_text(l)));
-        }
-    }
-    for n in notes {
-        s.push_str(&format!("-- Note: {}\n", comment_text(n)));
-    }
-    if !script.pre.is_empty() {
-        s.push_str("\n-- New enum values, committed first: PostgreSQL cannot use an enum value in the\n-- transaction that adds it. Adding a value is harmless if the main part fails.\n");
-        s.push_str(&begin_transaction(lock, stmt_timeout));
-        for st in &script.pre {
-            s.push_str(st);
-            s.push('\n');
-        }
-        s.push_str("COMMIT;\n");
-    }
-    s.push_str(&format!("\n{}", begin_transaction(lock, stmt_timeout)));
-    let body_at = s.len();
-    for (h, stmts) in &script.tx {
-        s.push_str(&format!("\n-- {}\n", comment_text(h)));
-        for st in stmts {
-            s.push_str(&annotated(st));
-            s.push('\n');
-        }
-    }
-    if let Some(guard) = lock_guard(&s[body_at..]) {
-        s.insert_str(body_at, &guard);
-    }
-    s.push_str("\nCOMMIT;\n");
-    if !script.validate.is_empty() {
-        s.push_str("\n-- Validate the keys and checks added NOT VALID above, in a transaction of their own:\n-- the scan takes only a SHARE UPDATE EXCLUSIVE lock, and if it fails the schema change stays.\n");
-        s.push_str(&begin_transaction(lock, stmt_timeout));
-        for v in &script.validate {
-            s.push_str(v);
-            s.push('\n');
-        }
-        s.push_str("COMMIT;\n");
-    }
-    if !script.concurrent.is_empty() {
-        s.push_str("\n-- ===================================================================\n-- NON-TRANSACTIONAL PART: run after the COMMIT above, statement by statement.\n-- CREATE INDEX CONCURRENTLY cannot run inside a transaction; it builds the\n-- index without blocking writes to the existing table.\n-- ===================================================================\n");
-        s.push_str(&format!(
-            "SET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\nSET lock_timeout = {};\nSET statement_timeout = 0;\n",
-            quote_literal(lock)
-        ));
-        for c in &script.concurrent {
-            s.push_str(c);
-            s.push('\n');
-        }
-    }
-    s
 }
 
 /// Plans a migration between two states; problems (unacknowledged data loss, likely

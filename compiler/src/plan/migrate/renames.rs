@@ -209,3 +209,64 @@ pub(super) fn apply_renames(
     }
     (state, sections)
 }
+
+/// Tables and columns dropped while others with the same shape are added: most likely
+/// renames the TOML does not declare, refused unless the drop is acknowledged.
+pub(super) fn undeclared_renames(
+    old_ir: &crate::ir::Ir,
+    new: &Snapshot,
+    accepted: &[AcceptedLoss],
+) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let cols = |t: &Table| {
+        t.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.canonical_ty.clone()))
+            .collect::<Vec<_>>()
+    };
+    for t in old_ir
+        .tables
+        .iter()
+        .filter(|t| find(&new.tables, &t.name, |x| &x.name).is_none())
+    {
+        for n in new
+            .tables
+            .iter()
+            .filter(|n| find(&old_ir.tables, &n.name, |x| &x.name).is_none())
+        {
+            let acked = accepted
+                .iter()
+                .any(|a| a.change == "drop_table" && a.object == t.name.name);
+            if cols(t) == cols(n) && !acked {
+                problems.push(
+                    Diagnostic::error("likely-undeclared-rename", format!("`{}` is dropped and `{}` is added with the same columns: this looks like a rename", t.name.name, n.name.name))
+                        .help(format!("declare it so the data is kept:\n[renames.tables.{}]\nto = \"{}\"\nreason = \"...\"\nor, to really drop `{}`, acknowledge it with [[accept_data_loss]] change = \"drop_table\", object = \"{}\"", t.name.name, n.name.name, t.name.name, t.name.name)),
+                );
+            }
+        }
+    }
+    for t in &old_ir.tables {
+        let Some(n) = find(&new.tables, &t.name, |x| &x.name) else {
+            continue;
+        };
+        for c in t.columns.iter().filter(|c| n.column(&c.name).is_none()) {
+            for a in n
+                .columns
+                .iter()
+                .filter(|a| t.column(&a.name).is_none() && a.canonical_ty == c.canonical_ty)
+            {
+                let object = format!("{}.{}", t.name.name, c.name);
+                if !accepted
+                    .iter()
+                    .any(|x| x.change == "drop_column" && x.object == object)
+                {
+                    problems.push(
+                        Diagnostic::error("likely-undeclared-rename", format!("column `{object}` is dropped and `{}` of the same type is added: this looks like a rename", a.name))
+                            .help(format!("declare it so the data is kept:\n[[renames.columns]]\ntable = \"{}\"\nfrom = \"{}\"\nto = \"{}\"\nreason = \"...\"\nor acknowledge the drop with [[accept_data_loss]] change = \"drop_column\", object = \"{object}\"", t.name.name, c.name, a.name)),
+                    );
+                }
+            }
+        }
+    }
+    problems
+}
