@@ -334,31 +334,33 @@ pub fn platform_revokes(platform: Platform, kind: &str, object: &str) -> Option<
     })
 }
 
+/// The privileges of a grant as SQL writes them: `ALL`, or `SELECT, UPDATE`.
+pub fn privilege_list(g: &Grant) -> String {
+    if g.privileges.iter().any(|p| p == "all") {
+        "ALL".to_string()
+    } else {
+        g.privileges
+            .iter()
+            .map(|p| p.to_uppercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// `REVOKE` first, then `GRANT`, so a grant narrows what a revoke cleared.
 pub fn privileges(object: &str, grants: &[Grant], revokes: &[Grant]) -> Vec<String> {
-    let privs = |g: &Grant| {
-        if g.privileges.iter().any(|p| p == "all") {
-            "ALL".to_string()
-        } else {
-            g.privileges
-                .iter()
-                .map(|p| p.to_uppercase())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
     let mut out = Vec::new();
     for r in revokes {
         out.push(format!(
             "REVOKE {} ON TABLE {object} FROM {};",
-            privs(r),
+            privilege_list(r),
             quote_role(&r.role)
         ));
     }
     for g in grants {
         out.push(format!(
             "GRANT {} ON TABLE {object} TO {};",
-            privs(g),
+            privilege_list(g),
             quote_role(&g.role)
         ));
     }

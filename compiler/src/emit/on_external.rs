@@ -1,8 +1,8 @@
 //! The statements for the objects a domain puts on an external table. The table is
 //! never created, altered or dropped; its RLS setting is left as the owner set it.
 
-use super::ddl::privileges;
 use super::ddl::{create_index, create_policy, create_trigger, drop_policy, drop_trigger};
+use super::ddl::{privilege_list, privileges};
 use super::quote::{quote_ident, quote_qname, quote_role};
 use crate::ir::{Index, OnExternal, QName};
 
@@ -43,15 +43,7 @@ pub fn drop_on_external(o: &OnExternal) -> Vec<String> {
     for g in &o.grants {
         out.push(format!(
             "REVOKE {} ON TABLE {} FROM {};",
-            if g.privileges.iter().any(|p| p == "all") {
-                "ALL".to_string()
-            } else {
-                g.privileges
-                    .iter()
-                    .map(|p| p.to_uppercase())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
+            privilege_list(g),
             quote_qname(&o.table),
             quote_role(&g.role)
         ));

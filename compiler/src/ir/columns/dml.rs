@@ -16,14 +16,7 @@ pub fn check_dml(
     base: &[ScopeRelation],
     relation: &dyn Fn(&[String]) -> Option<ScopeRelation>,
 ) -> Option<ColumnFindings> {
-    let mut c = Checker {
-        text,
-        base,
-        relation,
-        scopes: Vec::new(),
-        found: ColumnFindings::default(),
-        argument_names: BTreeSet::new(),
-    };
+    let mut c = Checker::new(text, base, relation);
     match stmt {
         Statement::Update(u) => c.update(u),
         Statement::Delete(d) => c.delete(d),
@@ -90,18 +83,7 @@ impl Checker<'_> {
         let Some((_, values)) = target.enums.iter().find(|(c, _)| *c == column) else {
             return;
         };
-        let Some((value, range)) = literal(self.text, value) else {
-            return;
-        };
-        if !values.contains(&value) {
-            self.found.bad_literals.push(BadEnumLiteral {
-                assigned: true,
-                column,
-                value,
-                range,
-                values: values.clone(),
-            });
-        }
+        self.enum_literal(true, column, values, value);
     }
 
     fn assignments(&mut self, target: &ScopeRelation, assignments: &[sqlparser::ast::Assignment]) {

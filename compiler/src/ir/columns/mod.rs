@@ -91,14 +91,7 @@ pub fn check_columns(
     base: &[ScopeRelation],
     relation: &dyn Fn(&[String]) -> Option<ScopeRelation>,
 ) -> ColumnFindings {
-    let mut c = Checker {
-        text,
-        base,
-        relation,
-        scopes: Vec::new(),
-        found: ColumnFindings::default(),
-        argument_names: BTreeSet::new(),
-    };
+    let mut c = Checker::new(text, base, relation);
     let _ = match tree {
         ParsedFragment::Expr(e) => e.visit(&mut c),
         ParsedFragment::Query(q) => q.visit(&mut c),
@@ -189,7 +182,22 @@ fn fold(i: &Ident) -> String {
     }
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(
+        text: &'a str,
+        base: &'a [ScopeRelation],
+        relation: &'a dyn Fn(&[String]) -> Option<ScopeRelation>,
+    ) -> Self {
+        Checker {
+            text,
+            base,
+            relation,
+            scopes: Vec::new(),
+            found: ColumnFindings::default(),
+            argument_names: BTreeSet::new(),
+        }
+    }
+
     /// Every relation in scope, innermost first.
     fn relations(&self) -> impl Iterator<Item = &ScopeRelation> {
         self.scopes
@@ -278,16 +286,22 @@ impl Checker<'_> {
         let Some((col, values)) = self.enum_of(column) else {
             return;
         };
-        let Some((value, range)) = literal(self.text, other) else {
+        self.enum_literal(false, col, &values, other);
+    }
+
+    /// `value`, compared with or assigned to the enum column `column`, must be one of
+    /// `values` when it is a string literal.
+    fn enum_literal(&mut self, assigned: bool, column: String, values: &[String], value: &Expr) {
+        let Some((value, range)) = literal(self.text, value) else {
             return;
         };
         if !values.contains(&value) {
             self.found.bad_literals.push(BadEnumLiteral {
-                assigned: false,
-                column: col,
+                assigned,
+                column,
                 value,
                 range,
-                values,
+                values: values.to_vec(),
             });
         }
     }
