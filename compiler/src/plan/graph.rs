@@ -244,6 +244,17 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
         }
     }
 
+    // The raw blocks that add columns to each table.
+    let mut adds_columns: BTreeMap<&crate::ir::QName, Vec<usize>> = BTreeMap::new();
+    for (i, r) in ir.raws.iter().enumerate() {
+        for (t, _) in &r.creates.columns {
+            let list = adds_columns.entry(t).or_default();
+            if !list.contains(&i) {
+                list.push(i);
+            }
+        }
+    }
+
     // Edge dep -> dependent.
     let mut edges: BTreeSet<(Node, Node)> = BTreeSet::new();
     let add = |edges: &mut BTreeSet<(Node, Node)>,
@@ -306,6 +317,10 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
                 if let Some(f) = by_ref.get(&function(f)) {
                     edges.insert((*f, node));
                 }
+            }
+            // A `when` may read the columns raw blocks add to the table.
+            for r in adds_columns.get(&t.name).into_iter().flatten() {
+                edges.insert((Node::Raw(*r), node));
             }
         }
     }
