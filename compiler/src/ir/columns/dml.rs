@@ -29,10 +29,7 @@ pub fn check_dml(
 impl Checker<'_> {
     /// Visits `f` with `relations` as the innermost scope.
     fn within(&mut self, relations: Vec<ScopeRelation>, f: impl FnOnce(&mut Self)) {
-        self.scopes.push(Scope {
-            relations,
-            outputs: Vec::new(),
-        });
+        self.scopes.push(Scope::of(relations));
         f(self);
         self.scopes.pop();
     }

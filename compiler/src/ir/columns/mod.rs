@@ -161,6 +161,21 @@ struct Scope {
     relations: Vec<ScopeRelation>,
     /// Output names of the select list (ORDER BY may use them).
     outputs: Vec<String>,
+    /// The queries of this query's `WITH`.
+    ctes: Vec<*const Query>,
+    /// This is the query of a CTE: the query that declares it is not visible from it.
+    cte_body: bool,
+}
+
+impl Scope {
+    fn of(relations: Vec<ScopeRelation>) -> Scope {
+        Scope {
+            relations,
+            outputs: Vec::new(),
+            ctes: Vec::new(),
+            cte_body: false,
+        }
+    }
 }
 
 struct Checker<'a> {
@@ -200,11 +215,20 @@ impl<'a> Checker<'a> {
 
     /// Every relation in scope, innermost first.
     fn relations(&self) -> impl Iterator<Item = &ScopeRelation> {
-        self.scopes
-            .iter()
-            .rev()
+        self.visible()
             .flat_map(|s| s.relations.iter())
             .chain(self.base.iter())
+    }
+
+    /// The scopes a name may resolve in, innermost first: a CTE's query does not see the
+    /// query that declares the CTE (nor what that query cannot see).
+    fn visible(&self) -> impl Iterator<Item = &Scope> {
+        let mut skip = false;
+        self.scopes.iter().rev().filter(move |s| {
+            let keep = !skip;
+            skip = s.cte_body;
+            keep
+        })
     }
 
     fn range_of(&self, ident: &Ident) -> Option<Range<usize>> {
@@ -244,7 +268,7 @@ impl<'a> Checker<'a> {
                 return;
             }
         }
-        if self.scopes.iter().any(|s| s.outputs.contains(&name)) {
+        if self.visible().any(|s| s.outputs.contains(&name)) {
             return;
         }
         candidates.sort();
@@ -452,7 +476,23 @@ impl Visitor for Checker<'_> {
                 ..ScopeRelation::default()
             });
         }
-        self.scopes.push(Scope { relations, outputs });
+        let q_ptr: *const Query = q;
+        let cte_body = self
+            .scopes
+            .last()
+            .is_some_and(|s| s.ctes.iter().any(|c| std::ptr::eq(*c, q_ptr)));
+        let ctes = q
+            .with
+            .iter()
+            .flat_map(|w| w.cte_tables.iter())
+            .map(|c| &*c.query as *const Query)
+            .collect();
+        self.scopes.push(Scope {
+            relations,
+            outputs,
+            ctes,
+            cte_body,
+        });
         ControlFlow::Continue(())
     }
 

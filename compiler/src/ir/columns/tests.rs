@@ -77,6 +77,23 @@ fn subqueries_see_their_from_and_the_outer_table() {
         check("with c as (select 1 as n) select n, c.z from c", true, &[]),
         ["c.z@Some(38..39)"]
     );
+    // A CTE's query does not see the query that declares it: `role` is a column of `c`
+    // there, not of `members`.
+    assert_eq!(
+        check(
+            "with c as (select role from members) select c.role from c",
+            true,
+            &[]
+        ),
+        ["role@Some(18..22)"]
+    );
+    // It does see what is outside that query (the policy's table here).
+    assert!(check(
+        "exists (with c as (select user_id from members where user_id = owner_id) select 1 from c)",
+        false,
+        &[("leads", &["id", "owner_id"][..])]
+    )
+    .is_empty());
 }
 
 #[test]
