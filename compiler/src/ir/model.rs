@@ -520,11 +520,17 @@ pub struct RawCreates {
     pub relations: Vec<QName>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<QName>,
+    /// (table, trigger).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<(QName, String)>,
 }
 
 impl RawCreates {
     pub fn is_empty(&self) -> bool {
-        self.columns.is_empty() && self.relations.is_empty() && self.functions.is_empty()
+        self.columns.is_empty()
+            && self.relations.is_empty()
+            && self.functions.is_empty()
+            && self.triggers.is_empty()
     }
 }
 

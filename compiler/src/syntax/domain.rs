@@ -148,4 +148,7 @@ pub struct RawCreates {
     /// Functions it creates: `"name"` or `"schema.name"`.
     #[serde(default)]
     pub functions: Vec<Sp<String>>,
+    /// Triggers it creates: `"table.trigger"` or `"schema.table.trigger"`.
+    #[serde(default)]
+    pub triggers: Vec<Sp<String>>,
 }

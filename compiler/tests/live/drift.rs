@@ -28,6 +28,7 @@ const DRIFTS: &[(&str, &str, &str)] = &[
     // The trigger the project puts on auth.users, a table it does not own.
     ("DROP TRIGGER tr_auth_users_create_profile ON auth.users;", "trigger tr_auth_users_create_profile on auth.users (missing)", "CREATE TRIGGER tr_auth_users_create_profile AFTER INSERT ON auth.users FOR EACH ROW WHEN (new.email IS NOT NULL) EXECUTE FUNCTION public.user_create_profile();"),
     ("ALTER TABLE auth.users DISABLE TRIGGER tr_auth_users_create_profile;", "trigger tr_auth_users_create_profile on auth.users (changed)", "ALTER TABLE auth.users ENABLE TRIGGER tr_auth_users_create_profile;"),
+    ("CREATE FUNCTION public.system_touch_updated_at(p int) RETURNS int LANGUAGE sql AS 'select p';", "function public.system_touch_updated_at (1 argument(s)) (extra)", "DROP FUNCTION public.system_touch_updated_at(int);"),
     ("CREATE TABLE public.tmp_import (id int);", "table public.tmp_import (extra)", "DROP TABLE public.tmp_import;"),
     // Last: an added enum value cannot be undone.
     ("ALTER TYPE public.assistant_job_status ADD VALUE 'paused';", "enum public.assistant_job_status (changed)", ""),

@@ -56,6 +56,7 @@ pub fn lower(src: &ProjectSource, sources: &Sources, diags: &mut Diagnostics) ->
         raw_columns: BTreeMap::new(),
         raw_relations: BTreeMap::new(),
         raw_functions: BTreeMap::new(),
+        raw_triggers: BTreeMap::new(),
         table_index: BTreeMap::new(),
         fragments: std::collections::HashMap::new(),
         builtin_types: std::collections::HashMap::new(),
@@ -164,6 +165,8 @@ struct Lowerer<'a> {
     raw_relations: BTreeMap<QName, String>,
     /// Functions raw blocks create, to the block.
     raw_functions: BTreeMap<QName, String>,
+    /// Triggers each raw block creates: block to (table, trigger).
+    raw_triggers: BTreeMap<String, Vec<(QName, String)>>,
     /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for
     /// projects with thousands of tables).
     table_index: BTreeMap<QName, usize>,

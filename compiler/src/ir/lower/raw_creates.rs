@@ -37,10 +37,50 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Once the tables are lowered: the columns blocks add to them.
+    /// Once the tables are lowered: the columns blocks add to them, and the triggers
+    /// they create on project or external tables.
     pub(super) fn raw_created_columns(&mut self, file: FileId, d: &syntax::DomainFile) {
         for (name, r) in &d.raw {
             let Some(c) = &r.creates else { continue };
+            for tr in &c.triggers {
+                let l = loc(file, tr);
+                let parts: Vec<&str> = tr.value.trim().split('.').collect();
+                let (q, trigger) = match parts.as_slice() {
+                    [t, n] => (self.qualify(t), n.to_string()),
+                    [s, t, n] => (QName::new(*s, *t), n.to_string()),
+                    _ => {
+                        self.err(
+                            Diagnostic::error(
+                                "invalid-value",
+                                format!("`{}` does not name a trigger", tr.value),
+                            )
+                            .label(&l, "not `table.trigger`")
+                            .help("write `\"table.trigger\"` or `\"schema.table.trigger\"`"),
+                        );
+                        continue;
+                    }
+                };
+                if !self.table_index.contains_key(&q)
+                    && !self.ir.project.external_tables.contains_key(&q)
+                {
+                    self.err(
+                        Diagnostic::error(
+                            "unknown-table",
+                            format!(
+                                "raw SQL `{}` creates a trigger on `{q}`, which is neither a table of this project nor under `[external.tables]`",
+                                name.value
+                            ),
+                        )
+                        .label(&l, "unknown table")
+                        .help("name a project table or a declared external one"),
+                    );
+                    continue;
+                }
+                self.raw_triggers
+                    .entry(name.value.clone())
+                    .or_default()
+                    .push((q, trigger));
+            }
             for col in &c.columns {
                 let l = loc(file, col);
                 let parts: Vec<&str> = col.value.trim().split('.').collect();
@@ -137,6 +177,7 @@ impl Lowerer<'_> {
             .filter(|(_, r)| *r == name)
             .map(|(q, _)| q.clone())
             .collect();
+        out.triggers = self.raw_triggers.get(name).cloned().unwrap_or_default();
         out.functions = self
             .raw_functions
             .iter()

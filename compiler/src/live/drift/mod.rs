@@ -243,20 +243,56 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         "select n.nspname || '.' || p.proname, p.prosecdef, p.provolatile, coalesce(array_to_string(p.proconfig, ','), ''), \
          coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end, ',' order by 1) \
            from aclexplode(p.proacl) a where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner), case when p.proacl is null then 'public' else '' end) \
-         from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ({in_list}) and p.prokind = 'f' order by 1"
+         , p.pronargs from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ({in_list}) and p.prokind = 'f' order by 1, p.oid"
     ))?;
-    let actual: BTreeMap<String, String> = rows
+    // One function per name in the project: of a name's overloads, the one with the
+    // declared number of arguments is compared. The others are raw blocks' (their name
+    // is then in `creates`), or extra.
+    let arity: BTreeMap<String, usize> = ir
+        .functions
         .iter()
-        .map(|r| {
-            (
-                r[0].clone(),
-                format!(
-                    "security definer {} volatility {} config [{}] execute [{}]",
-                    r[1], r[2], r[3], r[4]
-                ),
-            )
-        })
+        .map(|f| (f.name.to_string(), f.arguments.len()))
         .collect();
+    let mut actual: BTreeMap<String, String> = BTreeMap::new();
+    let mut chosen: BTreeMap<String, bool> = BTreeMap::new();
+    let mut overloads = Vec::new();
+    for r in &rows {
+        let mut exec: Vec<&str> = r[4].split(',').filter(|x| !x.is_empty()).collect();
+        exec.sort_unstable();
+        let summary = format!(
+            "security definer {} volatility {} config [{}] execute [{}]",
+            r[1],
+            r[2],
+            r[3],
+            exec.join(",")
+        );
+        let fits = arity.get(&r[0]).map(|n| n.to_string()) == Some(r[5].clone());
+        match chosen.get(&r[0]) {
+            None => {
+                actual.insert(r[0].clone(), summary);
+                chosen.insert(r[0].clone(), fits);
+            }
+            Some(false) if fits => {
+                actual.insert(r[0].clone(), summary);
+                chosen.insert(r[0].clone(), true);
+            }
+            _ => overloads.push((r[0].clone(), r[5].clone())),
+        }
+    }
+    let raw_functions: BTreeSet<String> = ir
+        .raws
+        .iter()
+        .flat_map(|r| r.creates.functions.iter().map(|q| q.to_string()))
+        .collect();
+    for (name, n) in overloads {
+        if !raw_functions.contains(&name) {
+            d.push(
+                format!("function {name} ({n} argument(s))"),
+                "extra",
+                "an overload the schema does not declare",
+            );
+        }
+    }
     let expected: BTreeMap<String, String> = ir
         .functions
         .iter()
@@ -419,6 +455,9 @@ fn raw_made(ir: &Ir) -> BTreeSet<String> {
         }
         for q in &r.creates.functions {
             out.insert(format!("function {q}"));
+        }
+        for (t, n) in &r.creates.triggers {
+            out.insert(format!("trigger {n} on {t}"));
         }
     }
     out

@@ -36,6 +36,7 @@ pub(super) fn compare(
             let default = match c.default.as_deref() {
                 Some(e) if comparable(e) => normalize_expr(e),
                 Some(_) => "set".to_string(),
+                None if is_serial(&c.ty) => "serial".to_string(),
                 None => String::new(),
             };
             let identity = match c.identity {
@@ -63,9 +64,13 @@ pub(super) fn compare(
             } else {
                 ty
             };
-            let ir_default = t.column(&r[1]).and_then(|c| c.default.as_deref());
+            let ir_column = t.column(&r[1]);
+            let ir_default = ir_column.and_then(|c| c.default.as_deref());
+            let serial = ir_column.is_some_and(|c| c.default.is_none() && is_serial(&c.ty));
             let default = match (r[4].as_str(), ir_default) {
                 ("", _) => String::new(),
+                // A serial column's default is `nextval` of the sequence it owns.
+                (stored, None) if serial && stored.starts_with("nextval(") => "serial".to_string(),
                 (_, Some(e)) if !comparable(e) => "set".to_string(),
                 (stored, _) => normalize_expr(stored),
             };
@@ -188,4 +193,13 @@ pub(super) fn compare(
     }
     d.keyed("index", &expected, &actual);
     Ok(())
+}
+
+/// `serial`, `bigserial`, `smallserial` (and their `serialN` spellings): an integer with a
+/// sequence of its own as default.
+fn is_serial(ty: &str) -> bool {
+    matches!(
+        ty.trim().to_ascii_lowercase().as_str(),
+        "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+    )
 }

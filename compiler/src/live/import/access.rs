@@ -123,12 +123,14 @@ pub(super) fn read_triggers(
         } else {
             let def = &r[5];
             let owner = t.name.clone();
+            let created = format!("{}.{}.{}", t.schema, t.name, r[1]);
             cat.raws.push(Raw {
                 owner: owner.clone(),
                 name: r[1].clone(),
                 sql: format!("{def};"),
                 why: "a trigger the language does not express (UPDATE OF columns, INSTEAD OF, disabled, or a function outside the imported schemas)".into(),
                 depends_on: vec![owner],
+                creates: vec![("triggers", created)],
             });
         }
     }

@@ -100,6 +100,7 @@ pub(super) fn read_external_triggers(
                     sql: format!("{};", r[5]),
                     why: format!("a trigger on {table}, a table the project does not own, that the language does not express (UPDATE OF columns, INSTEAD OF or disabled)"),
                     depends_on,
+                    creates: vec![("triggers", format!("{table}.{}", r[1]))],
                 });
             }
         }

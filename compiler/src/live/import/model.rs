@@ -140,6 +140,9 @@ pub struct Raw {
     pub sql: String,
     pub why: String,
     pub depends_on: Vec<String>,
+    /// What it creates, as `[raw.<name>.creates]` lists it: (`relations`, `functions` or
+    /// `triggers`, name).
+    pub creates: Vec<(&'static str, String)>,
 }
 
 /// A trigger or a policy on an external table (`[on."schema.table"]`).

@@ -399,6 +399,7 @@ fn read_indexes(
                 sql: format!("{};", r[10]),
                 why: "an index with options the language does not express (descending or included columns, an expression before a column, or another method)".into(),
                 depends_on: vec![owner],
+                creates: vec![("relations", format!("{}.{}", t.schema, r[1]))],
             });
         }
     }
@@ -476,12 +477,30 @@ fn read_functions(
             if !r[8].is_empty() {
                 sql.push_str(&format!("\nCOMMENT ON FUNCTION {sig} IS {};", lit(&r[8])));
             }
+            // One block per function; the third overload of a name gets `_2`, and so on.
+            let base = format!("function_{}", r[2]);
+            let numbered = |n: &str| {
+                n.strip_prefix(base.as_str())
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+            };
+            let taken = cat
+                .raws
+                .iter()
+                .filter(|x| x.name == base || numbered(&x.name))
+                .count();
+            let name = if taken == 0 {
+                base
+            } else {
+                format!("{base}_{}", taken + 1)
+            };
             cat.raws.push(Raw {
                 owner: r[2].clone(),
-                name: format!("function_{}", r[2]),
+                name,
                 sql,
                 why: "a function the language does not express (an overload, OUT or VARIADIC arguments, unnamed arguments, another language, or settings besides search_path)".into(),
                 depends_on: Vec::new(),
+                creates: vec![("functions", format!("{}.{}", r[1], r[2]))],
             });
             continue;
         }

@@ -503,5 +503,19 @@ fn raw(r: &Raw) -> String {
     if !r.depends_on.is_empty() {
         let _ = writeln!(b, "depends_on = {}", list(&r.depends_on));
     }
+    if !r.creates.is_empty() {
+        let _ = writeln!(b, "\n[raw.{}.creates]", key(&r.name));
+        for kind in ["relations", "functions", "triggers"] {
+            let names: Vec<String> = r
+                .creates
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, n)| n.clone())
+                .collect();
+            if !names.is_empty() {
+                let _ = writeln!(b, "{kind} = {}", list(&names));
+            }
+        }
+    }
     b
 }
