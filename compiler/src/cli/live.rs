@@ -326,6 +326,12 @@ pub fn verify(dirs: &crate::Dirs, database_url: Option<&str>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
+    if !r.stand_ins.is_empty() {
+        errln!(
+            "schemac: the server has no {}: created from their declaration under [external.tables]",
+            r.stand_ins.join(", ")
+        );
+    }
     let mut shown = schemac::Compilation {
         sources: c.sources.clone(),
         ..Default::default()

@@ -47,6 +47,8 @@ pub struct Report {
     pub migrations: usize,
     /// Whether there are changes since the last released migration (applied too).
     pub pending: bool,
+    /// External tables the server did not have, created from their declaration.
+    pub stand_ins: Vec<String>,
     /// Differences between the built databases and the project.
     pub schema_drift: Vec<Drift>,
     pub history_drift: Vec<Drift>,
@@ -123,7 +125,7 @@ fn line_at(sql: &str, pos: usize) -> (usize, &str) {
 }
 
 /// The shim on plain PostgreSQL, and Supabase's default privileges for the platform.
-fn prepare(client: &mut Client, ir: &Ir) -> Result<(), String> {
+fn prepare(client: &mut Client, ir: &Ir) -> Result<Vec<String>, String> {
     let has_auth = client
         .query_one(
             "select exists (select 1 from pg_namespace where nspname = 'auth')",
@@ -141,7 +143,52 @@ fn prepare(client: &mut Client, ir: &Ir) -> Result<(), String> {
             .batch_execute(crate::SUPABASE_DEFAULT_PRIVILEGES)
             .map_err(|e| format!("cannot set Supabase's default privileges: {}", message(&e)))?;
     }
-    Ok(())
+    Ok(stand_ins(client, ir))
+}
+
+/// Creates each table of `[external.tables]` the server does not have, with its declared
+/// columns and a unique key on the columns project foreign keys reference, so the
+/// project's SQL can be tried against it. Best effort: a stand-in PostgreSQL refuses (a
+/// type the server does not know) is left out, and what needs it fails as it would.
+/// Returns the tables created.
+fn stand_ins(client: &mut Client, ir: &Ir) -> Vec<String> {
+    use crate::emit::{quote_ident, quote_qname};
+    let mut made = Vec::new();
+    for (q, t) in &ir.project.external_tables {
+        let exists = client
+            .query_one("select to_regclass($1) is not null", &[&quote_qname(q)])
+            .map(|r| r.get::<_, bool>(0))
+            .unwrap_or(true);
+        if exists || t.columns.is_empty() {
+            continue;
+        }
+        let keys: std::collections::BTreeSet<&Vec<String>> = ir
+            .tables
+            .iter()
+            .flat_map(|x| &x.foreign_keys)
+            .filter(|fk| fk.target == *q)
+            .map(|fk| &fk.target_columns)
+            .collect();
+        let mut parts: Vec<String> = t
+            .columns
+            .iter()
+            .map(|(c, ty)| format!("{} {ty}", quote_ident(c)))
+            .collect();
+        for k in keys {
+            let cols: Vec<String> = k.iter().map(|c| quote_ident(c)).collect();
+            parts.push(format!("UNIQUE ({})", cols.join(", ")));
+        }
+        let sql = format!(
+            "CREATE SCHEMA IF NOT EXISTS {}; CREATE TABLE {} ({})",
+            quote_ident(&q.schema),
+            quote_qname(q),
+            parts.join(", ")
+        );
+        if client.batch_execute(&sql).is_ok() {
+            made.push(q.to_string());
+        }
+    }
+    made
 }
 
 fn compare(client: &mut Client, ir: &Ir) -> Result<Vec<Drift>, String> {
@@ -165,7 +212,7 @@ pub fn verify(
 
     let db = scratch.create("schema")?;
     let mut client = connect(&admin.with_dbname(&db))?;
-    prepare(&mut client, ir)?;
+    report.stand_ins = prepare(&mut client, ir)?;
     apply_schema(&mut client, ir, plan, &mut report)?;
     if report.diagnostics.is_empty() {
         report.schema_drift = compare(&mut client, ir)?;
@@ -175,7 +222,7 @@ pub fn verify(
     if let Some(dir) = migrations_dir.filter(|d| d.is_dir()) {
         let db = scratch.create("history")?;
         let mut client = connect(&admin.with_dbname(&db))?;
-        prepare(&mut client, ir)?;
+        let _ = prepare(&mut client, ir)?;
         if apply_history(&mut client, ir, dir, &mut report)? {
             report.history_drift = compare(&mut client, ir)?;
         }

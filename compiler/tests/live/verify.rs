@@ -193,3 +193,23 @@ fn a_released_migration_that_fails_is_named_with_its_line() {
         "{t}"
     );
 }
+
+/// An external table the server lacks is created from its declaration (a unique key on
+/// the columns foreign keys reference), so the project's foreign key, view and trigger
+/// are tried against it; the stand-in is not drift.
+#[test]
+fn external_tables_the_server_lacks_get_stand_ins() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/verify/stand_ins");
+    let out = tempdir("verify-stand-ins");
+    let admin = Server::get().database("verify_stand_ins_admin");
+    let o = verify(&project, &out, Some(&admin.url()));
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("the server has no legacy.accounts: created from their declaration"),
+        "{t}"
+    );
+    assert!(t.contains("4 object(s) of schema.sql"), "{t}");
+    assert_eq!(scratch_databases(&admin), "0", "scratch databases dropped");
+}

@@ -416,7 +416,10 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
     let made = raw_made(ir);
     let mut out = d.0;
     out.retain(|x| {
-        x.kind != "extra" || !(made.contains(&x.object) || raw_made_index(ir, &x.object))
+        x.kind != "extra"
+            || !(made.contains(&x.object)
+                || raw_made_index(ir, &x.object)
+                || of_external_table(ir, &x.object))
     });
     out.sort();
     Ok(out)
@@ -461,6 +464,17 @@ fn raw_made(ir: &Ir) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// A table declared under `[external.tables]` that lives in a project schema, or its
+/// indexes, constraints and grants: they exist, and they are not the project's.
+fn of_external_table(ir: &Ir, object: &str) -> bool {
+    ir.project.external_tables.keys().any(|q| {
+        let q = q.to_string();
+        object == format!("table {q}")
+            || object.ends_with(&format!(" on {q}"))
+            || object.starts_with(&format!("grant on {q} to "))
+    })
 }
 
 /// `index <name> on <schema>.<table>` when `<schema>.<name>` is a relation a raw block
