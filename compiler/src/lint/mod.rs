@@ -171,6 +171,17 @@ pub struct TableParts<'a> {
     pub sensitive: bool,
 }
 
+impl TableParts<'_> {
+    /// How messages name the table: a project table by its name, an external one with
+    /// its schema (`storage.objects`).
+    pub fn display(&self) -> String {
+        match self.subject {
+            Subject::OnExternal(_) => self.name.to_string(),
+            _ => self.name.name.clone(),
+        }
+    }
+}
+
 /// Every [`TableParts`]: the project tables, then the objects on external tables.
 pub fn table_parts(ir: &Ir) -> impl Iterator<Item = TableParts<'_>> {
     let tables = ir.tables.iter().enumerate().map(|(i, t)| TableParts {

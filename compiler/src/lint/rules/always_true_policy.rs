@@ -50,10 +50,10 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
             let who = p.roles.iter().map(|(r, _)| format!("`{r}`")).collect::<Vec<_>>().join(", ");
             let who = if who.is_empty() { "every role".to_string() } else { who };
             let (message, help) = if read {
-                (format!("policy `{}` lets {who} read every row of sensitive table `{}`", p.name, t.name.name), "restrict the rows to their owner, e.g. `using = \"user_id = (select auth.uid())\"`")
+                (format!("policy `{}` lets {who} read every row of sensitive table `{}`", p.name, t.display()), "restrict the rows to their owner, e.g. `using = \"user_id = (select auth.uid())\"`")
             } else {
                 let verb = if p.command == PolicyCommand::All { "read and write".to_string() } else { p.command.sql().to_lowercase() };
-                (format!("policy `{}` lets {who} {verb} every row of `{}`", p.name, t.name.name), "restrict the rows each caller may write, e.g. `using = \"user_id = (select auth.uid())\"`")
+                (format!("policy `{}` lets {who} {verb} every row of `{}`", p.name, t.display()), "restrict the rows each caller may write, e.g. `using = \"user_id = (select auth.uid())\"`")
             };
             out.push(Finding::new("always-true-policy", t.subject, message, l, "always true", help));
         }

@@ -33,7 +33,7 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
             }
             for (e, l) in p.using.iter().chain(p.with_check.iter()) {
                 if is_true(e) {
-                    out.push(Finding::new("anon-write-always-true", t.subject, format!("policy `{}` lets `anon` {} any row of `{}`", p.name, if p.command == PolicyCommand::All { "write".to_string() } else { p.command.sql().to_lowercase() }, t.name.name), l, "always true", if p.roles.is_empty() { "restrict the rows anon may write, or add `roles` naming the roles that may write (without `roles` the policy applies to every role, anon included)" } else if p.roles.iter().any(|(r, _)| r == "anon") { "restrict the rows anon may write, or remove `anon` from `roles`" } else { "restrict the rows anon may write, or replace `public` in `roles` by the roles that may write" }));
+                    out.push(Finding::new("anon-write-always-true", t.subject, format!("policy `{}` lets `anon` {} any row of `{}`", p.name, if p.command == PolicyCommand::All { "write".to_string() } else { p.command.sql().to_lowercase() }, t.display()), l, "always true", if p.roles.is_empty() { "restrict the rows anon may write, or add `roles` naming the roles that may write (without `roles` the policy applies to every role, anon included)" } else if p.roles.iter().any(|(r, _)| r == "anon") { "restrict the rows anon may write, or remove `anon` from `roles`" } else { "restrict the rows anon may write, or replace `public` in `roles` by the roles that may write" }));
                     break;
                 }
             }

@@ -63,7 +63,7 @@ pub fn check(ir: &Ir, out: &mut Vec<Finding>) {
             let mut f = Finding::new(
                 "multiple-permissive-policies",
                 t.subject,
-                format!("table `{}` has {} permissive policies for the same role and command: {names} ({})", t.name.name, ps.len(), wheres.join(", ")),
+                format!("table `{}` has {} permissive policies for the same role and command: {names} ({})", t.display(), ps.len(), wheres.join(", ")),
                 &first.loc,
                 "evaluated together with the others",
                 "merge them into one policy joining the expressions with `or`, or give them distinct roles or commands",
