@@ -233,7 +233,7 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
     // A raw block by its name, and by each relation and function it creates.
     for (i, r) in ir.raws.iter().enumerate() {
         by_ref.insert(r.obj_ref(), Node::Raw(i));
-        for q in r.creates.relations.iter().chain(&r.creates.functions) {
+        for q in &r.creates.relations {
             by_ref.insert(
                 ObjRef {
                     kind: ObjKind::Raw,
@@ -244,9 +244,13 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
         }
     }
 
-    // The raw blocks that add columns to each table.
+    // The raw blocks that add columns to each table, and that create each function.
     let mut adds_columns: BTreeMap<&crate::ir::QName, Vec<usize>> = BTreeMap::new();
+    let mut creates_function: BTreeMap<&crate::ir::QName, Vec<usize>> = BTreeMap::new();
     for (i, r) in ir.raws.iter().enumerate() {
+        for f in &r.creates.functions {
+            creates_function.entry(f).or_default().push(i);
+        }
         for (t, _) in &r.creates.columns {
             let list = adds_columns.entry(t).or_default();
             if !list.contains(&i) {
@@ -313,10 +317,11 @@ pub fn order_by_dependencies(ir: &Ir, diags: &mut Diagnostics) -> Option<Plan> {
                 kind,
                 name: tr.function.clone(),
             };
-            for f in [ObjKind::Function, ObjKind::Raw] {
-                if let Some(f) = by_ref.get(&function(f)) {
-                    edges.insert((*f, node));
-                }
+            if let Some(f) = by_ref.get(&function(ObjKind::Function)) {
+                edges.insert((*f, node));
+            }
+            for r in creates_function.get(&tr.function).into_iter().flatten() {
+                edges.insert((Node::Raw(*r), node));
             }
             // A `when` may read the columns raw blocks add to the table.
             for r in adds_columns.get(&t.name).into_iter().flatten() {

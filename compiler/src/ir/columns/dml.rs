@@ -232,6 +232,8 @@ mod tests {
             dml("update members m set role = 'x' where m.user_id = p_user returning m.role")
                 .is_empty()
         );
+        assert!(dml("update members set role = default where user_id = p_user").is_empty());
+        assert!(dml("insert into members (user_id, role) values (p_user, default)").is_empty());
         assert_eq!(
             dml("update members set rol = 'x' where user_idd = p_usr"),
             [

@@ -69,7 +69,9 @@ pub struct UnknownColumn {
 }
 
 /// Keywords PostgreSQL reads as values where a column name could stand.
-const VALUE_KEYWORDS: [&str; 11] = [
+const VALUE_KEYWORDS: [&str; 12] = [
+    // `VALUES (..., default)`, `SET col = default`.
+    "default",
     "current_user",
     "session_user",
     "current_role",

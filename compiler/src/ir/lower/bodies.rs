@@ -53,7 +53,7 @@ impl Lowerer<'_> {
 /// they are the function's output parameters.
 pub(super) fn returns_table_columns(returns: &str) -> Vec<String> {
     let t = returns.trim();
-    if t.len() < 5 || !t[..5].eq_ignore_ascii_case("table") {
+    if !t.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("table")) {
         return Vec::new();
     }
     let Some(inner) = t[5..]

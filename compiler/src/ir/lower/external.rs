@@ -81,11 +81,8 @@ impl Lowerer<'_> {
                     kind: ObjKind::Function,
                     name: t.function.clone(),
                 });
-            } else if self.raw_functions.contains_key(&t.function) {
-                deps.insert(ObjRef {
-                    kind: ObjKind::Raw,
-                    name: t.function.clone(),
-                });
+            } else {
+                deps.extend(self.raw_function_deps(&t.function));
             }
         }
         deps.retain(|d| d.name != q);

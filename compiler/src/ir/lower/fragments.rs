@@ -132,12 +132,9 @@ impl Lowerer<'_> {
             .copied()
             .filter(|n| *n != NO_PARENTHESES)
             .collect();
-        if let Some(raw) = self.raw_functions.get(&q) {
-            // Created by a raw block (overloads, say): its arguments are not known.
-            deps.insert(ObjRef {
-                kind: ObjKind::Raw,
-                name: QName::new("", raw.clone()),
-            });
+        if self.raw_functions.contains_key(&q) {
+            // Created by raw blocks (overloads, say): its arguments are not known.
+            deps.extend(self.raw_function_deps(&q));
             if self.fn_arity.contains_key(&q) {
                 deps.insert(ObjRef {
                     kind: ObjKind::Function,

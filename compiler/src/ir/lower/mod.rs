@@ -164,7 +164,7 @@ struct Lowerer<'a> {
     /// Relations raw blocks create, to the block.
     raw_relations: BTreeMap<QName, String>,
     /// Functions raw blocks create, to the block.
-    raw_functions: BTreeMap<QName, String>,
+    raw_functions: BTreeMap<QName, Vec<String>>,
     /// Triggers each raw block creates: block to (table, trigger).
     raw_triggers: BTreeMap<String, Vec<(QName, String)>>,
     /// Position of each lowered table in `ir.tables` (lookups stay O(log n) for

@@ -351,10 +351,7 @@ impl Lowerer<'_> {
                     name: q,
                 });
             } else if self.raw_functions.contains_key(&q) {
-                deps.insert(ObjRef {
-                    kind: ObjKind::Raw,
-                    name: q,
-                });
+                deps.extend(self.raw_function_deps(&q));
             } else {
                 self.err(
                     Diagnostic::error(

@@ -32,7 +32,10 @@ impl Lowerer<'_> {
             }
             for f in &c.functions {
                 let q = self.qualify(f.value.trim());
-                self.raw_functions.insert(q, name.value.clone());
+                let blocks = self.raw_functions.entry(q).or_default();
+                if !blocks.contains(&name.value) {
+                    blocks.push(name.value.clone());
+                }
             }
         }
     }
@@ -138,9 +141,24 @@ impl Lowerer<'_> {
                     );
                     continue;
                 }
-                let list = self.raw_columns.entry(q).or_default();
-                if !list.iter().any(|(c, _)| *c == column) {
-                    list.push((column, name.value.clone()));
+                let list = self.raw_columns.entry(q.clone()).or_default();
+                match list.iter().find(|(c, _)| *c == column) {
+                    None => list.push((column, name.value.clone())),
+                    Some((_, other)) if *other == name.value => {}
+                    Some((_, other)) => {
+                        let other = other.clone();
+                        self.err(
+                            Diagnostic::error(
+                                "duplicate-column",
+                                format!(
+                                    "column `{column}` of `{}` is created by raw SQL `{other}` and by raw SQL `{}`",
+                                    q.name, name.value
+                                ),
+                            )
+                            .label(&l, "created again here")
+                            .help("one block creates the column; the other may list the first in `depends_on`"),
+                        );
+                    }
                 }
             }
         }
@@ -181,9 +199,22 @@ impl Lowerer<'_> {
         out.functions = self
             .raw_functions
             .iter()
-            .filter(|(_, r)| *r == name)
+            .filter(|(_, blocks)| blocks.iter().any(|b| b == name))
             .map(|(q, _)| q.clone())
             .collect();
         out
+    }
+
+    /// Every raw block that creates function `q` (several may: overloads), as dependencies.
+    pub(super) fn raw_function_deps(&self, q: &QName) -> Vec<ObjRef> {
+        self.raw_functions
+            .get(q)
+            .into_iter()
+            .flatten()
+            .map(|raw| ObjRef {
+                kind: ObjKind::Raw,
+                name: QName::new("", raw.clone()),
+            })
+            .collect()
     }
 }

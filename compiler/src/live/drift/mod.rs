@@ -256,6 +256,7 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
     let mut actual: BTreeMap<String, String> = BTreeMap::new();
     let mut chosen: BTreeMap<String, bool> = BTreeMap::new();
     let mut overloads = Vec::new();
+    let mut first_arity: BTreeMap<String, String> = BTreeMap::new();
     for r in &rows {
         let mut exec: Vec<&str> = r[4].split(',').filter(|x| !x.is_empty()).collect();
         exec.sort_unstable();
@@ -271,8 +272,13 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
             None => {
                 actual.insert(r[0].clone(), summary);
                 chosen.insert(r[0].clone(), fits);
+                first_arity.insert(r[0].clone(), r[5].clone());
             }
             Some(false) if fits => {
+                // The row kept so far is another overload.
+                if let Some(n) = first_arity.get(&r[0]) {
+                    overloads.push((r[0].clone(), n.clone()));
+                }
                 actual.insert(r[0].clone(), summary);
                 chosen.insert(r[0].clone(), true);
             }

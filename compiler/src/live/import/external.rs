@@ -76,12 +76,13 @@ pub(super) fn read_external_triggers(
         let (schema, _) = table.split_once('.').unwrap_or(("", ""));
         cat.external_schemas.insert(schema.to_string());
         let function = r[4].clone();
+        // Declared either way: `[on]` and a raw block's `creates.triggers` name it.
+        if !cat.external_tables.contains_key(table) {
+            let cols = external_columns(query, table)?;
+            cat.external_tables.insert(table.clone(), cols);
+        }
         match trigger_of(&r[1..]) {
             Some(trigger) => {
-                if !cat.external_tables.contains_key(table) {
-                    let cols = external_columns(query, table)?;
-                    cat.external_tables.insert(table.clone(), cols);
-                }
                 cat.on_external.push(OnExternal {
                     owner: function,
                     table: table.clone(),

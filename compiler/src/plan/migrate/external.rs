@@ -47,6 +47,13 @@ pub(super) fn drop_external(
         .collect();
     p.script
         .push(format!("drop indexes on external table {t}"), gone);
+    if new.is_none() {
+        // The whole declaration goes: so do the privileges it granted.
+        let revokes =
+            external_grant_changes(&quote_qname(t), (&old.grants, &old.revokes), (&[], &[]));
+        p.script
+            .push(format!("privileges on external table {t}"), revokes);
+    }
 }
 
 /// Step 3: what is new or changed, after everything it depends on exists. Indexes are
@@ -113,6 +120,8 @@ fn external_grant_changes(
             .join(", ")
     };
     let empty = BTreeSet::new();
+    // A new revoke takes back what the role held: its grant is given again in full.
+    let mut revoked: BTreeSet<&String> = BTreeSet::new();
     for r in new.1 {
         if !old.1.contains(r) {
             out.extend(crate::emit::privileges(
@@ -120,11 +129,13 @@ fn external_grant_changes(
                 &[],
                 std::slice::from_ref(r),
             ));
+            revoked.insert(&r.role);
         }
     }
     let roles: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     for r in roles {
         let (x, y) = (a.get(r).unwrap_or(&empty), b.get(r).unwrap_or(&empty));
+        let x = if revoked.contains(r) { &empty } else { x };
         let lost: BTreeSet<&String> = x.difference(y).collect();
         let gained: BTreeSet<&String> = y.difference(x).collect();
         if !lost.is_empty() {
