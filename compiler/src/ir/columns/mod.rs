@@ -68,23 +68,6 @@ pub struct UnknownColumn {
     pub candidates: Vec<String>,
 }
 
-/// Keywords PostgreSQL reads as values where a column name could stand.
-const VALUE_KEYWORDS: [&str; 12] = [
-    // `VALUES (..., default)`, `SET col = default`.
-    "default",
-    "current_user",
-    "session_user",
-    "current_role",
-    "user",
-    "current_date",
-    "current_time",
-    "current_timestamp",
-    "localtime",
-    "localtimestamp",
-    "current_catalog",
-    "current_schema",
-];
-
 /// Finds the unknown column names of an expression or query. `relation` tells the
 /// columns of a relation named in a `FROM` (`None`: not known).
 pub fn check_columns(
@@ -255,7 +238,11 @@ impl<'a> Checker<'a> {
             return;
         }
         let name = fold(ident);
-        if VALUE_KEYWORDS.contains(&name.as_str()) && ident.quote_style.is_none() {
+        // Keywords PostgreSQL reads as values where a column name could stand, and
+        // `DEFAULT` in `VALUES` and `SET`.
+        let keyword =
+            super::pg_keywords::EXPRESSION_KEYWORDS.contains(&name.as_str()) || name == "default";
+        if keyword && ident.quote_style.is_none() {
             return;
         }
         let mut candidates = Vec::new();

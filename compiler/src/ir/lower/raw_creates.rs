@@ -47,21 +47,8 @@ impl Lowerer<'_> {
             let Some(c) = &r.creates else { continue };
             for tr in &c.triggers {
                 let l = loc(file, tr);
-                let parts: Vec<&str> = tr.value.trim().split('.').collect();
-                let (q, trigger) = match parts.as_slice() {
-                    [t, n] => (self.qualify(t), n.to_string()),
-                    [s, t, n] => (QName::new(*s, *t), n.to_string()),
-                    _ => {
-                        self.err(
-                            Diagnostic::error(
-                                "invalid-value",
-                                format!("`{}` does not name a trigger", tr.value),
-                            )
-                            .label(&l, "not `table.trigger`")
-                            .help("write `\"table.trigger\"` or `\"schema.table.trigger\"`"),
-                        );
-                        continue;
-                    }
+                let Some((q, trigger)) = self.table_member(file, tr, "trigger") else {
+                    continue;
                 };
                 if !self.table_index.contains_key(&q)
                     && !self.ir.project.external_tables.contains_key(&q)
@@ -86,21 +73,8 @@ impl Lowerer<'_> {
             }
             for col in &c.columns {
                 let l = loc(file, col);
-                let parts: Vec<&str> = col.value.trim().split('.').collect();
-                let (q, column) = match parts.as_slice() {
-                    [t, c] => (self.qualify(t), c.to_string()),
-                    [s, t, c] => (QName::new(*s, *t), c.to_string()),
-                    _ => {
-                        self.err(
-                            Diagnostic::error(
-                                "invalid-value",
-                                format!("`{}` does not name a column", col.value),
-                            )
-                            .label(&l, "not `table.column`")
-                            .help("write `\"table.column\"` or `\"schema.table.column\"`"),
-                        );
-                        continue;
-                    }
+                let Some((q, column)) = self.table_member(file, col, "column") else {
+                    continue;
                 };
                 let Some(&i) = self.table_index.get(&q) else {
                     let help = match did_you_mean(
@@ -160,6 +134,34 @@ impl Lowerer<'_> {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// `"table.<what>"` or `"schema.table.<what>"` as (table, name); anything else is
+    /// `invalid-value`.
+    fn table_member(
+        &mut self,
+        file: FileId,
+        v: &Sp<String>,
+        what: &str,
+    ) -> Option<(QName, String)> {
+        let parts: Vec<&str> = v.value.trim().split('.').collect();
+        match parts.as_slice() {
+            [t, n] => Some((self.qualify(t), n.to_string())),
+            [s, t, n] => Some((QName::new(*s, *t), n.to_string())),
+            _ => {
+                self.err(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("`{}` does not name a {what}", v.value),
+                    )
+                    .label(&loc(file, v), format!("not `table.{what}`"))
+                    .help(format!(
+                        "write `\"table.{what}\"` or `\"schema.table.{what}\"`"
+                    )),
+                );
+                None
             }
         }
     }
