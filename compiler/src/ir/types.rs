@@ -52,6 +52,11 @@ const BUILTINS: &[(&str, &[&str])] = &[
 pub const RETURN_PSEUDO: &[&str] = &["trigger", "void", "record", "event_trigger"];
 
 /// A parsed type: base name, modifiers and array depth.
+///
+/// The base holds every word of the name, so the suffixes PostgreSQL writes after the
+/// modifiers stay with it: `timestamp(6) without time zone` has the base `timestamp
+/// without time zone` and the modifiers `6`; `interval day to second(3)` has the base
+/// `interval day to second`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TypeName {
     pub base: String,
@@ -59,15 +64,36 @@ pub struct TypeName {
     pub array_depth: usize,
 }
 
+/// The fields an `interval` may be restricted to (`interval day to second`).
+const INTERVAL_FIELDS: &[&str] = &[
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "year to month",
+    "day to hour",
+    "day to minute",
+    "day to second",
+    "hour to minute",
+    "hour to second",
+    "minute to second",
+];
+
 impl TypeName {
-    /// Spelling used in generated SQL.
+    /// Spelling used in generated SQL: the modifiers of `time` and `timestamp` go after
+    /// the first word (`timestamp(6) with time zone`), every other type's at the end.
     pub fn display(&self) -> String {
-        let mut s = self.base.clone();
-        if let Some(m) = &self.modifiers {
-            s.push('(');
-            s.push_str(m);
-            s.push(')');
-        }
+        let mods = self
+            .modifiers
+            .as_ref()
+            .map(|m| format!("({m})"))
+            .unwrap_or_default();
+        let mut s = match self.base.split_once(' ') {
+            Some((first @ ("time" | "timestamp"), zone)) => format!("{first}{mods} {zone}"),
+            _ => format!("{}{mods}", self.base),
+        };
         for _ in 0..self.array_depth {
             s.push_str("[]");
         }
@@ -75,26 +101,79 @@ impl TypeName {
     }
 }
 
-/// Splits `varchar(255)[]` into its parts; lower-cases and collapses spaces in the base.
-pub fn parse_type(text: &str) -> Result<TypeName, String> {
+/// Strips the array suffixes PostgreSQL accepts: `[]`, `[3]` (the size is not enforced),
+/// `ARRAY` and `ARRAY[3]`; returns the element type and the depth.
+fn strip_arrays(text: &str) -> (String, usize) {
     let mut t = text.trim().to_string();
-    let mut array_depth = 0;
+    let mut depth = 0;
     loop {
         let trimmed = t.trim_end();
-        if let Some(rest) = trimmed.strip_suffix("[]") {
-            array_depth += 1;
-            t = rest.to_string();
-        } else {
-            t = trimmed.to_string();
-            break;
+        if let Some(rest) = trimmed.strip_suffix(']') {
+            if let Some(open) = rest.rfind('[') {
+                if rest[open + 1..].trim().chars().all(|c| c.is_ascii_digit()) {
+                    depth += 1;
+                    t = rest[..open].to_string();
+                    // `integer ARRAY[3]`
+                    let lower = t.trim_end().to_ascii_lowercase();
+                    if lower.ends_with(" array") {
+                        t = t.trim_end()[..lower.len() - " array".len()].to_string();
+                    }
+                    continue;
+                }
+            }
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        if lower.ends_with(" array") {
+            depth += 1;
+            t = trimmed[..lower.len() - " array".len()].to_string();
+            continue;
+        }
+        t = trimmed.to_string();
+        break;
+    }
+    (t, depth)
+}
+
+/// A type name's parts as PostgreSQL reads them: unquoted parts lower-cased, quoted
+/// ones kept (`"Public"."Mood"` is `Public.Mood`); `None` if it is not a name.
+fn name_parts(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        out.push('"');
+                    }
+                    '"' => break,
+                    c if c.is_control() => return None,
+                    c => out.push(c),
+                }
+            },
+            c if c.is_alphanumeric() || c == '_' || c == '.' || c == ' ' => {
+                out.extend(c.to_lowercase())
+            }
+            _ => return None,
         }
     }
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(out)
+}
+
+/// Splits `varchar(255)[]` into its parts; lower-cases and collapses spaces in the base.
+/// Takes every spelling PostgreSQL prints or accepts for the built-ins:
+/// `timestamp(6) without time zone`, `time(3) with time zone`, `interval day to
+/// second(3)`, `bit varying(8)`, `integer ARRAY[4]`, `"public"."mood"`.
+pub fn parse_type(text: &str) -> Result<TypeName, String> {
+    let (t, array_depth) = strip_arrays(text);
     let (base, modifiers) = match t.find('(') {
         Some(i) => {
-            let Some(inner) = t[i + 1..].strip_suffix(')') else {
+            let Some(close) = t[i..].find(')').map(|c| i + c) else {
                 return Err(format!("`{text}` has an unclosed `(`"));
             };
-            let inner = inner
+            let inner = t[i + 1..close]
                 .split(',')
                 .map(|s| s.trim())
                 .collect::<Vec<_>>()
@@ -104,22 +183,23 @@ pub fn parse_type(text: &str) -> Result<TypeName, String> {
                     "type modifiers in `{text}` must be numbers, like `numeric(10,2)`"
                 ));
             }
-            (t[..i].to_string(), Some(inner))
+            // What follows the modifiers is part of the name (`with time zone`).
+            let rest = t[close + 1..].trim();
+            if rest.contains(['(', ')']) {
+                return Err(format!("`{text}` is not a type name"));
+            }
+            (format!("{} {rest}", &t[..i]), Some(inner))
         }
         None => (t.clone(), None),
     };
-    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(base) = name_parts(&base) else {
+        return Err(format!("`{text}` is not a type name"));
+    };
     if base.is_empty() {
         return Err("the type is empty".to_string());
     }
-    if !base
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == ' ' || c == '.')
-    {
-        return Err(format!("`{text}` is not a type name"));
-    }
     Ok(TypeName {
-        base: base.to_lowercase(),
+        base,
         modifiers,
         array_depth,
     })
@@ -128,6 +208,12 @@ pub fn parse_type(text: &str) -> Result<TypeName, String> {
 /// Canonical base name of a built-in type, or `None` if it is not one.
 pub fn builtin(base: &str) -> Option<&'static str> {
     let base = base.strip_prefix("pg_catalog.").unwrap_or(base);
+    if let Some(fields) = base.strip_prefix("interval ") {
+        return INTERVAL_FIELDS
+            .iter()
+            .find(|f| **f == fields)
+            .map(|_| "interval");
+    }
     BUILTINS
         .iter()
         .find(|(canon, aliases)| *canon == base || aliases.contains(&base))
@@ -143,9 +229,13 @@ pub fn builtin_names() -> impl Iterator<Item = &'static str> {
 
 /// Canonical spelling of a whole type, for equality checks.
 pub fn canonical(t: &TypeName) -> String {
-    let base = builtin(&t.base)
-        .map(str::to_string)
-        .unwrap_or_else(|| t.base.clone());
+    let bare = t.base.strip_prefix("pg_catalog.").unwrap_or(&t.base);
+    let base = match builtin(bare) {
+        // The fields are part of the type (`interval day to second`).
+        Some("interval") => bare.to_string(),
+        Some(b) => b.to_string(),
+        None => t.base.clone(),
+    };
     // serial types are integers once created.
     let base = match base.as_str() {
         "smallserial" => "smallint".to_string(),
@@ -215,6 +305,64 @@ mod tests {
             "timestamptz"
         );
         assert!(parse_type("numeric(10,2").is_err());
+        // Every spelling PostgreSQL prints or accepts.
+        for (text, canon, sql) in [
+            (
+                "timestamp(6) without time zone",
+                "timestamp(6)",
+                "timestamp(6) without time zone",
+            ),
+            (
+                "TIMESTAMP (3) WITH TIME ZONE",
+                "timestamptz(3)",
+                "timestamp(3) with time zone",
+            ),
+            (
+                "time(0) with time zone",
+                "timetz(0)",
+                "time(0) with time zone",
+            ),
+            (
+                "time(2) without time zone[]",
+                "time(2)[]",
+                "time(2) without time zone[]",
+            ),
+            (
+                "interval day to second(3)",
+                "interval day to second(3)",
+                "interval day to second(3)",
+            ),
+            (
+                "interval year to month",
+                "interval year to month",
+                "interval year to month",
+            ),
+            ("interval(6)", "interval(6)", "interval(6)"),
+            ("bit varying(8)", "varbit(8)", "bit varying(8)"),
+            ("integer[3]", "integer[]", "integer[]"),
+            ("int ARRAY", "integer[]", "integer[]"),
+            ("int4 array[4][2]", "integer[][]", "integer[][]"),
+            ("pg_catalog.int8", "bigint", "bigint"),
+            ("\"pg_catalog\".\"text\"", "text", "text"),
+            (
+                "double precision[]",
+                "double precision[]",
+                "double precision[]",
+            ),
+        ] {
+            let t = parse_type(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(canonical(&t), canon, "{text}");
+            assert_eq!(format_type_name(&canonical(&t), "public"), sql, "{text}");
+        }
+        assert_eq!(
+            parse_type("timestamp(6) without time zone")
+                .unwrap()
+                .display(),
+            "timestamp(6) without time zone"
+        );
+        assert!(parse_type("interval fortnight").is_ok_and(|t| builtin(&t.base).is_none()));
+        assert!(parse_type("timestamp(6) with (time zone)").is_err());
+        assert!(parse_type("\"unclosed").is_err());
         assert!(parse_type("text; drop table x").is_err());
     }
 }

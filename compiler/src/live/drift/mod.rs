@@ -15,10 +15,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod annotations;
+mod canon;
 mod external;
+mod normalize;
 mod tables;
 
-use crate::ir::{Deferrable, FkAction, Ir, Policy, PolicyCommand};
+pub use canon::same_expr;
+
+use crate::ir::{Deferrable, FkAction, Ir, Policy, PolicyCommand, QName};
 use crate::lint::privileges::TABLE_PRIVILEGES;
 
 /// One difference.
@@ -47,20 +52,6 @@ fn action_code(a: FkAction) -> &'static str {
         FkAction::SetNull => "n",
         FkAction::SetDefault => "d",
     }
-}
-
-/// Whether a default's text can be compared with the one PostgreSQL stores: typed
-/// literals (`interval '15 minutes'` is stored as `'00:15:00'::interval`) cannot, and are
-/// compared by presence only.
-fn comparable(e: &str) -> bool {
-    let lower = e.to_ascii_lowercase();
-    !["interval", "timestamp", "date", "time"].iter().any(|k| {
-        lower.match_indices(k).any(|(i, _)| {
-            lower[i + k.len()..]
-                .trim_start_matches(|c: char| c.is_alphanumeric() || c == ' ' || c == '_')
-                .starts_with('\'')
-        })
-    })
 }
 
 /// A default expression without casts, parentheses, spaces and case: `'queued'::app_status`
@@ -101,9 +92,83 @@ pub fn normalize_expr(e: &str) -> String {
     out
 }
 
-struct Diffs(Vec<Drift>);
+struct Diffs(Vec<Drift>, Vec<ExprCheck>);
+
+/// An expression, query or body the two sides both have, to be compared by its meaning.
+struct ExprCheck {
+    object: String,
+    /// Which part: `using`, `with check`, `default`, `query`.
+    what: &'static str,
+    database: String,
+    schema: String,
+    pair: normalize::Pair,
+}
 
 impl Diffs {
+    /// Queues the comparison of one expression both sides have: texts the cheap look
+    /// (`canon`) shows equal are settled here, the rest by PostgreSQL at the end.
+    fn expr(
+        &mut self,
+        object: String,
+        what: &'static str,
+        database: &str,
+        schema: &str,
+        pair: normalize::Pair,
+    ) {
+        if pair.database == pair.schema || same_expr(database, schema) {
+            return;
+        }
+        self.1.push(ExprCheck {
+            object,
+            what,
+            database: database.trim().to_string(),
+            schema: schema.trim().to_string(),
+            pair,
+        });
+    }
+
+    /// Settles the queued comparisons through PostgreSQL.
+    fn settle(&mut self, query: &mut Query) -> Result<(), String> {
+        let checks = std::mem::take(&mut self.1);
+        if checks.is_empty() {
+            return Ok(());
+        }
+        let pairs: Vec<normalize::Pair> = checks
+            .iter()
+            .map(|c| normalize::Pair {
+                database: c.pair.database.clone(),
+                schema: c.pair.schema.clone(),
+            })
+            .collect();
+        let verdicts = normalize::compare(query, &pairs)?;
+        for (c, v) in checks.into_iter().zip(verdicts) {
+            match v {
+                normalize::Verdict::Same => {}
+                normalize::Verdict::Different => self.push(
+                    c.object,
+                    "changed",
+                    format!(
+                        "{}: database `{}` -> schema `{}`",
+                        c.what,
+                        one_line(&c.database),
+                        one_line(&c.schema)
+                    ),
+                ),
+                normalize::Verdict::SchemaRefused(e) => self.push(
+                    c.object,
+                    "changed",
+                    format!(
+                        "{}: database `{}` -> schema `{}`, which this database refuses: {e}",
+                        c.what,
+                        one_line(&c.database),
+                        one_line(&c.schema)
+                    ),
+                ),
+            }
+        }
+        Ok(())
+    }
+
     fn push(&mut self, object: String, kind: &'static str, detail: impl Into<String>) {
         self.0.push(Drift {
             object,
@@ -137,7 +202,7 @@ impl Diffs {
 
 /// Compares the database `query` reaches with `ir`. Differences come sorted by object.
 pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
-    let mut d = Diffs(Vec::new());
+    let mut d = Diffs(Vec::new(), Vec::new());
     let schemas: BTreeSet<String> = ir
         .tables
         .iter()
@@ -151,12 +216,19 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
 
     // Tables and RLS.
     let rows = query(&format!(
-        "select n.nspname || '.' || c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace \
-         where c.relkind in ('r','p') and n.nspname in ({in_list}) order by 1"
+        "select n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind in ('r','p') and n.nspname in ({in_list}) and {NOT_EXTENSION_CLASS} order by 1"
     ))?;
     let actual: BTreeMap<String, String> = rows
         .iter()
-        .map(|r| (r[0].clone(), format!("RLS {}", on_off(&r[1]))))
+        .map(|r| {
+            let forced = if r[2] == "t" {
+                " (forced for the owner)"
+            } else {
+                ""
+            };
+            (r[0].clone(), format!("RLS {}{forced}", on_off(&r[1])))
+        })
         .collect();
     let expected: BTreeMap<String, String> = ir
         .tables
@@ -175,7 +247,8 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
     // Enums.
     let rows = query(&format!(
         "select n.nspname || '.' || t.typname, string_agg(e.enumlabel, ', ' order by e.enumsortorder) from pg_type t \
-         join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid where n.nspname in ({in_list}) group by 1 order by 1"
+         join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid where n.nspname in ({in_list}) \
+         and not exists (select 1 from pg_depend x where x.classid = 'pg_type'::regclass and x.objid = t.oid and x.deptype = 'e') group by 1 order by 1"
     ))?;
     let actual: BTreeMap<String, String> = rows
         .iter()
@@ -195,9 +268,26 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
 
     // Views.
     let rows = query(&format!(
-        "select n.nspname || '.' || c.relname, c.relkind, coalesce(array_to_string(c.reloptions, ','), '') from pg_class c \
-         join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v','m') and n.nspname in ({in_list}) order by 1"
+        "select n.nspname || '.' || c.relname, c.relkind, coalesce(array_to_string(c.reloptions, ','), ''), pg_get_viewdef(c.oid) from pg_class c \
+         join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v','m') and n.nspname in ({in_list}) and {NOT_EXTENSION_CLASS} order by 1"
     ))?;
+    for v in &ir.views {
+        let key = v.name.to_string();
+        if let Some(r) = rows.iter().find(|r| r[0] == key) {
+            let theirs = r[3].trim().trim_end_matches(';');
+            let ours = v.query.trim().trim_end_matches(';');
+            d.expr(
+                format!("view {key}"),
+                "query",
+                theirs,
+                ours,
+                normalize::Pair {
+                    database: theirs.to_string(),
+                    schema: ours.to_string(),
+                },
+            );
+        }
+    }
     let actual: BTreeMap<String, String> = rows
         .iter()
         .map(|r| {
@@ -243,7 +333,9 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         "select n.nspname || '.' || p.proname, p.prosecdef, p.provolatile, coalesce(array_to_string(p.proconfig, ','), ''), \
          coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end, ',' order by 1) \
            from aclexplode(p.proacl) a where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner), case when p.proacl is null then 'public' else '' end) \
-         , p.pronargs from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ({in_list}) and p.prokind = 'f' order by 1, p.oid"
+         , p.pronargs, l.lanname, p.prosrc from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang \
+         where n.nspname in ({in_list}) and p.prokind = 'f' \
+         and not exists (select 1 from pg_depend x where x.classid = 'pg_proc'::regclass and x.objid = p.oid and x.deptype = 'e') order by 1, p.oid"
     ))?;
     // One function per name in the project: of a name's overloads, the one with the
     // declared number of arguments is compared. The others are raw blocks' (their name
@@ -257,11 +349,13 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
     let mut chosen: BTreeMap<String, bool> = BTreeMap::new();
     let mut overloads = Vec::new();
     let mut first_arity: BTreeMap<String, String> = BTreeMap::new();
+    let mut bodies: BTreeMap<String, String> = BTreeMap::new();
     for r in &rows {
         let mut exec: Vec<&str> = r[4].split(',').filter(|x| !x.is_empty()).collect();
         exec.sort_unstable();
         let summary = format!(
-            "security definer {} volatility {} config [{}] execute [{}]",
+            "language {} security definer {} volatility {} config [{}] execute [{}]",
+            r[6],
             r[1],
             r[2],
             r[3],
@@ -270,6 +364,7 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         let fits = arity.get(&r[0]).map(|n| n.to_string()) == Some(r[5].clone());
         match chosen.get(&r[0]) {
             None => {
+                bodies.insert(r[0].clone(), r[7].clone());
                 actual.insert(r[0].clone(), summary);
                 chosen.insert(r[0].clone(), fits);
                 first_arity.insert(r[0].clone(), r[5].clone());
@@ -279,6 +374,7 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
                 if let Some(n) = first_arity.get(&r[0]) {
                     overloads.push((r[0].clone(), n.clone()));
                 }
+                bodies.insert(r[0].clone(), r[7].clone());
                 actual.insert(r[0].clone(), summary);
                 chosen.insert(r[0].clone(), true);
             }
@@ -324,7 +420,8 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
             (
                 f.name.to_string(),
                 format!(
-                    "security definer {} volatility {} config [{cfg}] execute [{}]",
+                    "language {} security definer {} volatility {} config [{cfg}] execute [{}]",
+                    f.language.to_lowercase(),
                     if f.security_definer { "t" } else { "f" },
                     &f.volatility[..1],
                     exec.join(",")
@@ -333,6 +430,21 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         })
         .collect();
     d.keyed("function", &expected, &actual);
+    // Bodies: PostgreSQL keeps the text of SQL and PL/pgSQL bodies as given, so they are
+    // compared as text (line ends and surrounding blank lines aside).
+    for f in &ir.functions {
+        let key = f.name.to_string();
+        if let Some(theirs) = bodies.get(&key) {
+            let (a, b) = (body_digest(theirs), body_digest(&f.body));
+            if a != b {
+                d.push(
+                    format!("function {key}"),
+                    "changed",
+                    format!("body: database {a} -> schema {b}"),
+                );
+            }
+        }
+    }
 
     // Triggers.
     let rows = query(&format!(
@@ -372,9 +484,17 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         .map(|r| (format!("{} on {}", r[1], r[0]), policy_row_summary(r)))
         .collect();
     let mut expected = BTreeMap::new();
+    let by_key: BTreeMap<String, &Vec<String>> = rows
+        .iter()
+        .map(|r| (format!("{} on {}", r[1], r[0]), r))
+        .collect();
     for t in &ir.tables {
         for p in &t.policies {
-            expected.insert(format!("{} on {}", p.name, t.name), policy_summary(p));
+            let key = format!("{} on {}", p.name, t.name);
+            if let Some(r) = by_key.get(&key) {
+                policy_exprs(&mut d, &format!("policy {key}"), &t.name, p, r);
+            }
+            expected.insert(key, policy_summary(p));
         }
     }
     d.keyed("policy", &expected, &actual);
@@ -418,9 +538,21 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         .collect();
     d.keyed("grant on", &expected, &actual);
     external::compare(ir, query, &mut d)?;
+    annotations::compare(ir, query, &in_list, &mut d)?;
+    d.settle(query)?;
 
     let made = raw_made(ir);
     let mut out = d.0;
+    let absent: BTreeSet<String> = out
+        .iter()
+        .filter(|x| x.kind != "changed")
+        .map(|x| x.object.clone())
+        .collect();
+    out.retain(|x| {
+        x.object.strip_prefix("comment on ").is_none_or(|o| {
+            !absent.contains(o) && !absent.iter().any(|a| o.starts_with(&format!("{a}(")))
+        })
+    });
     out.retain(|x| {
         x.kind != "extra"
             || !(made.contains(&x.object)
@@ -445,8 +577,58 @@ fn policy_row_summary(r: &[String]) -> String {
     )
 }
 
+/// Keeps a relation that belongs to an extension (`pg_depend` deptype `e`) out of the
+/// comparison: `CREATE EXTENSION` made it, not the project or a person.
+const NOT_EXTENSION_CLASS: &str = "not exists (select 1 from pg_depend x where x.classid = 'pg_class'::regclass and x.objid = c.oid and x.deptype = 'e')";
+
+/// A function body as the comparison shows it: its length and a short hash of the text
+/// as written (PostgreSQL keeps the text of SQL and PL/pgSQL bodies as given), so a body
+/// replaced by hand shows as changed without printing either body.
+fn body_digest(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let body = body.replace("\r\n", "\n");
+    let body = body.trim_matches('\n');
+    let hash = Sha256::digest(body.as_bytes());
+    let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let first = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    let first: String = first.chars().take(40).collect();
+    format!("`{first}`… ({} bytes, #{short})", body.len())
+}
+
 /// What the policy comparison reads from `pg_policies`.
-const POLICY_COLUMNS: &str = "schemaname || '.' || tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual is not null, with_check is not null";
+const POLICY_COLUMNS: &str = "schemaname || '.' || tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual is not null, with_check is not null, coalesce(qual, ''), coalesce(with_check, '')";
+
+/// Queues the comparison of a policy's conditions with the database's (`r` a row of
+/// [`POLICY_COLUMNS`]); presence is in the summary.
+fn policy_exprs(d: &mut Diffs, object: &str, table: &QName, p: &Policy, r: &[String]) {
+    let from = crate::emit::quote_qname(table);
+    for (what, ours, theirs) in [
+        ("using", p.using.as_ref(), &r[7]),
+        ("with check", p.with_check.as_ref(), &r[8]),
+    ] {
+        if let (Some((ours, _)), false) = (ours, theirs.is_empty()) {
+            d.expr(
+                object.to_string(),
+                what,
+                theirs,
+                ours,
+                normalize::Pair {
+                    database: normalize::over_table(theirs, &from),
+                    schema: normalize::over_table(ours, &from),
+                },
+            );
+        }
+    }
+}
+
+/// A text on one line, for a drift's detail.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// The drift objects raw blocks declare they create (`[raw.<name>.creates]`), as the
 /// comparison names them: the database has them and the TOML declares no object for
@@ -480,6 +662,7 @@ fn of_external_table(ir: &Ir, object: &str) -> bool {
         object == format!("table {q}")
             || object.ends_with(&format!(" on {q}"))
             || object.starts_with(&format!("grant on {q} to "))
+            || object.starts_with(&format!("grant on column {q}."))
     })
 }
 
@@ -555,9 +738,5 @@ mod tests {
         );
         assert_ne!(normalize_expr("'queued'"), normalize_expr("'running'"));
         assert_ne!(normalize_expr("'a b'"), normalize_expr("'ab'"));
-        assert!(!super::comparable("now() + interval '15 minutes'"));
-        assert!(!super::comparable("timestamp with time zone '2020-01-01'"));
-        assert!(super::comparable("'queued'"));
-        assert!(super::comparable("now()"));
     }
 }

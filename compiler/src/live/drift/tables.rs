@@ -15,7 +15,8 @@ pub(super) fn compare(
     let rows = query(&format!(
         "select n.nspname || '.' || c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
          case when a.attgenerated = '' then coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') else '' end, \
-         a.attgenerated = 's', a.attidentity \
+         a.attgenerated = 's', a.attidentity, \
+         case when a.attgenerated <> '' then coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') else '' end \
          from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace \
          left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum \
          where c.relkind in ('r','p') and n.nspname in ({in_list}) and a.attnum > 0 and not a.attisdropped order by 1, a.attnum"
@@ -26,6 +27,7 @@ pub(super) fn compare(
     }
     for t in &ir.tables {
         let tn = t.name.to_string();
+        let from = crate::emit::quote_qname(&t.name);
         let Some(cols) = by_table.get(tn.as_str()) else {
             continue;
         };
@@ -34,10 +36,9 @@ pub(super) fn compare(
         for c in &t.columns {
             let ty = crate::ir::types::format_type_name(&c.canonical_ty, ds).replace('"', "");
             let default = match c.default.as_deref() {
-                Some(e) if comparable(e) => normalize_expr(e),
-                Some(_) => "set".to_string(),
-                None if is_serial(&c.ty) => "serial".to_string(),
-                None => String::new(),
+                Some(_) => "set",
+                None if is_serial(&c.ty) => "serial",
+                None => "",
             };
             let identity = match c.identity {
                 Some(crate::ir::Identity::Always) => "a",
@@ -68,12 +69,40 @@ pub(super) fn compare(
             let ir_default = ir_column.and_then(|c| c.default.as_deref());
             let serial = ir_column.is_some_and(|c| c.default.is_none() && is_serial(&c.ty));
             let default = match (r[4].as_str(), ir_default) {
-                ("", _) => String::new(),
+                ("", _) => "",
                 // A serial column's default is `nextval` of the sequence it owns.
-                (stored, None) if serial && stored.starts_with("nextval(") => "serial".to_string(),
-                (_, Some(e)) if !comparable(e) => "set".to_string(),
-                (stored, _) => normalize_expr(stored),
+                (stored, None) if serial && stored.starts_with("nextval(") => "serial",
+                (stored, Some(ours)) => {
+                    // Both have one: the texts are compared by their meaning.
+                    d.expr(
+                        format!("column {tn}: {}", r[1]),
+                        "default",
+                        stored,
+                        ours,
+                        normalize::Pair {
+                            database: normalize::as_type(stored, &r[2]),
+                            schema: normalize::as_type(ours, &r[2]),
+                        },
+                    );
+                    "set"
+                }
+                (_, None) => "set",
             };
+            if let (Some(ours), false) = (
+                ir_column.and_then(|c| c.generated.as_deref()),
+                r[7].is_empty(),
+            ) {
+                d.expr(
+                    format!("column {tn}: {}", r[1]),
+                    "generated",
+                    &r[7],
+                    ours,
+                    normalize::Pair {
+                        database: normalize::over_table(&r[7], &from),
+                        schema: normalize::over_table(ours, &from),
+                    },
+                );
+            }
             actual.insert(
                 r[1].clone(),
                 format!(
@@ -114,7 +143,8 @@ pub(super) fn compare(
     // Constraints.
     let rows = query(&format!(
         "select n.nspname || '.' || cl.relname, c.conname, c.contype, coalesce(rn.nspname || '.' || rc.relname, ''), \
-         c.confdeltype, c.confupdtype, c.condeferrable, c.condeferred \
+         c.confdeltype, c.confupdtype, c.condeferrable, c.condeferred, \
+         case when c.contype = 'c' then pg_get_expr(c.conbin, c.conrelid) else '' end, c.convalidated \
          from pg_constraint c join pg_class cl on cl.oid = c.conrelid join pg_namespace n on n.oid = cl.relnamespace \
          left join pg_class rc on rc.oid = c.confrelid left join pg_namespace rn on rn.oid = rc.relnamespace \
          where n.nspname in ({in_list}) and c.contype in ('p','u','c','f') order by 1, 2"
@@ -136,6 +166,11 @@ pub(super) fn compare(
             } else {
                 format!("{} deferrable {} deferred {}", kind_name(&r[2]), r[6], r[7])
             };
+            let v = if r[9] == "f" {
+                format!("{v} not valid")
+            } else {
+                v
+            };
             (format!("{} on {}", r[1], r[0]), v)
         })
         .collect();
@@ -150,7 +185,24 @@ pub(super) fn compare(
             expected.insert(format!("{} on {tn}", u.name), plain("u"));
         }
         for c in &t.checks {
-            expected.insert(format!("{} on {tn}", c.name), plain("c"));
+            let key = format!("{} on {tn}", c.name);
+            if let Some(r) = rows
+                .iter()
+                .find(|r| r[2] == "c" && format!("{} on {}", r[1], r[0]) == key)
+            {
+                let from = crate::emit::quote_qname(&t.name);
+                d.expr(
+                    format!("constraint {key}"),
+                    "check",
+                    &r[8],
+                    &c.expression,
+                    normalize::Pair {
+                        database: normalize::over_table(&r[8], &from),
+                        schema: normalize::over_table(&c.expression, &from),
+                    },
+                );
+            }
+            expected.insert(key, plain("c"));
         }
         for fk in &t.foreign_keys {
             let (df, dd) = match fk.deferrable {
@@ -171,24 +223,119 @@ pub(super) fn compare(
     }
     d.keyed("constraint", &expected, &actual);
 
-    // Indexes (those backing keys included).
+    // Indexes (those backing keys included): uniqueness, method, keys, what PostgreSQL
+    // adds beyond the language (INCLUDE, ordering, operator classes), and the predicate.
     let rows = query(&format!(
-        "select schemaname || '.' || tablename, indexname from pg_indexes where schemaname in ({in_list}) order by 1, 2"
+        "select n.nspname || '.' || c.relname, ic.relname, x.indisunique, am.amname, \
+         (select string_agg(pg_get_indexdef(x.indexrelid, k, true), '\u{1f}' order by k) from generate_series(1, x.indnkeyatts) k), \
+         x.indnatts > x.indnkeyatts or exists (select 1 from unnest(x.indoption) o where o <> 0) \
+           or exists (select 1 from unnest(x.indclass) with ordinality oc(cls, k) join pg_opclass op on op.oid = oc.cls where not op.opcdefault), \
+         coalesce(pg_get_expr(x.indpred, x.indrelid), ''), pg_get_indexdef(x.indexrelid) \
+         from pg_index x join pg_class c on c.oid = x.indrelid join pg_class ic on ic.oid = x.indexrelid \
+         join pg_namespace n on n.oid = c.relnamespace join pg_am am on am.oid = ic.relam \
+         where n.nspname in ({in_list}) order by 1, 2"
     ))?;
     let actual: BTreeMap<String, String> = rows
         .iter()
-        .map(|r| (format!("{} on {}", r[1], r[0]), String::new()))
+        .map(|r| {
+            let mut v = format!(
+                "{}using {} ({})",
+                if r[2] == "t" { "unique " } else { "" },
+                r[3],
+                r[4].split('\u{1f}')
+                    .map(unquote)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if r[5] == "t" {
+                v = format!("{v}, as `{}`", r[7]);
+            }
+            (format!("{} on {}", r[1], r[0]), v)
+        })
+        .collect();
+    let by_key: BTreeMap<String, &Vec<String>> = rows
+        .iter()
+        .map(|r| (format!("{} on {}", r[1], r[0]), r))
         .collect();
     let mut expected = BTreeMap::new();
     for t in &ir.tables {
-        for n in t
-            .primary_key
-            .iter()
-            .map(|p| &p.name)
-            .chain(t.uniques.iter().map(|u| &u.name))
-            .chain(t.indexes.iter().map(|i| &i.name))
-        {
-            expected.insert(format!("{n} on {}", t.name), String::new());
+        let from = crate::emit::quote_qname(&t.name);
+        let keys = |cols: &[String]| cols.to_vec();
+        if let Some(pk) = &t.primary_key {
+            expected.insert(
+                format!("{} on {}", pk.name, t.name),
+                format!("unique using btree ({})", keys(&pk.columns).join(", ")),
+            );
+        }
+        for u in &t.uniques {
+            expected.insert(
+                format!("{} on {}", u.name, t.name),
+                format!("unique using btree ({})", keys(&u.columns).join(", ")),
+            );
+        }
+        for ix in &t.indexes {
+            let key = format!("{} on {}", ix.name, t.name);
+            let Some(r) = by_key.get(&key) else {
+                expected.insert(key, String::new());
+                continue;
+            };
+            // Key expressions are compared by their meaning; a column by its name.
+            let live_keys: Vec<&str> = r[4].split('\u{1f}').collect();
+            let mut shown = Vec::new();
+            for (i, k) in ix.keys.iter().enumerate() {
+                match k {
+                    crate::ir::IndexKey::Column(c) => shown.push(c.clone()),
+                    crate::ir::IndexKey::Expr(e) => {
+                        let theirs = live_keys.get(i).copied().unwrap_or("");
+                        d.expr(
+                            format!("index {key}"),
+                            "key",
+                            theirs,
+                            e,
+                            normalize::Pair {
+                                database: normalize::over_table(theirs, &from),
+                                schema: normalize::over_table(e, &from),
+                            },
+                        );
+                        shown.push(unquote(theirs));
+                    }
+                }
+            }
+            match (&ix.predicate, r[6].as_str()) {
+                (Some(ours), theirs) if !theirs.is_empty() => d.expr(
+                    format!("index {key}"),
+                    "where",
+                    theirs,
+                    ours,
+                    normalize::Pair {
+                        database: normalize::over_table(theirs, &from),
+                        schema: normalize::over_table(ours, &from),
+                    },
+                ),
+                (Some(ours), _) => d.push(
+                    format!("index {key}"),
+                    "changed",
+                    format!("where: database none -> schema `{ours}`"),
+                ),
+                (None, "") => {}
+                (None, theirs) => d.push(
+                    format!("index {key}"),
+                    "changed",
+                    format!("where: database `{theirs}` -> schema none"),
+                ),
+            }
+            let mut v = format!(
+                "{}using {} ({})",
+                if ix.unique { "unique " } else { "" },
+                ix.method,
+                shown.join(", ")
+            );
+            if r[5] == "t" {
+                // The language has no INCLUDE, ordering or operator class: the database's
+                // index has something the schema cannot have declared.
+                v = format!("{v}, plain");
+            }
+            expected.insert(key, v);
         }
     }
     d.keyed("index", &expected, &actual);
@@ -202,4 +349,13 @@ fn is_serial(ty: &str) -> bool {
         ty.trim().to_ascii_lowercase().as_str(),
         "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
     )
+}
+
+/// A key as `pg_get_indexdef` prints it, a quoted name unquoted (`"Order"` is `Order`);
+/// expressions are left as they are.
+fn unquote(key: &str) -> String {
+    match key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+        Some(inner) if !inner.replace("\"\"", "").contains('"') => inner.replace("\"\"", "\""),
+        _ => key.to_string(),
+    }
 }

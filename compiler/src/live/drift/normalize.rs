@@ -1,0 +1,123 @@
+//! Expressions and queries compared after PostgreSQL has printed both sides. Each side is
+//! made a temporary view (`SELECT (<expression>) AS e FROM <table>`, or the view's own
+//! query), inside a transaction that is always rolled back, and printed again with
+//! `pg_get_viewdef`: the same meaning gives the same text, whoever wrote it. Nothing is
+//! left in the database, and only temporary objects are created, so this needs no more
+//! than the TEMP privilege every role has by default.
+//!
+//! Pairs go in batches, one round trip each, so the locks a batch takes stay far below
+//! `max_locks_per_transaction`; every pair has a subtransaction of its own, so one text the
+//! server refuses (a column the database lacks) does not stop the others.
+
+use super::Query;
+
+/// One comparison: the statement each side is printed through.
+pub(super) struct Pair {
+    pub database: String,
+    pub schema: String,
+}
+
+/// What PostgreSQL made of a pair.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Verdict {
+    Same,
+    Different,
+    /// The schema's side does not apply to the database (its error).
+    SchemaRefused(String),
+}
+
+/// Pairs per transaction: two views each, a few locks per view.
+const BATCH: usize = 100;
+
+pub(super) fn compare(query: &mut Query, pairs: &[Pair]) -> Result<Vec<Verdict>, String> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for chunk in pairs.chunks(BATCH) {
+        let sql = batch_sql(chunk);
+        let rows = match query(&sql) {
+            Ok(rows) => rows,
+            Err(e) => {
+                // The transaction may be left open in an aborted state.
+                let _ = query("ROLLBACK");
+                return Err(format!(
+                    "cannot compare expressions through PostgreSQL (temporary views in a rolled-back transaction): {e}"
+                ));
+            }
+        };
+        let mut by_index = vec![None; chunk.len()];
+        for r in rows {
+            if let Some(i) = r.first().and_then(|i| i.parse::<usize>().ok()) {
+                if (1..=chunk.len()).contains(&i) && r.len() >= 4 {
+                    by_index[i - 1] = Some((r[1].clone(), r[2].clone(), r[3].clone()));
+                }
+            }
+        }
+        for v in by_index {
+            let Some((database, schema, error)) = v else {
+                return Err(
+                    "the expression comparison returned fewer rows than it was given".into(),
+                );
+            };
+            out.push(if !error.is_empty() {
+                Verdict::SchemaRefused(error)
+            } else if database == schema {
+                Verdict::Same
+            } else {
+                Verdict::Different
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One round trip: a temporary table of results, a DO block making and printing the
+/// views, the results, and the rollback.
+fn batch_sql(chunk: &[Pair]) -> String {
+    let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let items = chunk
+        .iter()
+        .flat_map(|p| [literal(&p.database), literal(&p.schema)])
+        .collect::<Vec<_>>()
+        .join(",\n");
+    let mut tag = "schemac_norm".to_string();
+    while items.contains(&format!("${tag}$")) {
+        tag.push('x');
+    }
+    format!(
+        "BEGIN;\n\
+         SET LOCAL standard_conforming_strings = on;\n\
+         CREATE TEMP TABLE schemac_normalized (i int, db text, proj text, err text);\n\
+         DO ${tag}$\n\
+         DECLARE q text[] := ARRAY[{items}]::text[];\n\
+         d text; p text;\n\
+         BEGIN\n\
+         FOR i IN 1 .. coalesce(array_length(q, 1), 0) / 2 LOOP\n\
+           d := NULL; p := NULL;\n\
+           BEGIN\n\
+             EXECUTE format('CREATE TEMP VIEW schemac_normalized_d%s AS %s', i, q[2 * i - 1]);\n\
+             d := pg_get_viewdef(format('pg_temp.schemac_normalized_d%s', i)::regclass);\n\
+           EXCEPTION WHEN OTHERS THEN d := 'the database''s text failed: ' || SQLERRM;\n\
+           END;\n\
+           BEGIN\n\
+             EXECUTE format('CREATE TEMP VIEW schemac_normalized_p%s AS %s', i, q[2 * i]);\n\
+             p := pg_get_viewdef(format('pg_temp.schemac_normalized_p%s', i)::regclass);\n\
+             INSERT INTO schemac_normalized VALUES (i, d, p, '');\n\
+           EXCEPTION WHEN OTHERS THEN INSERT INTO schemac_normalized VALUES (i, d, '', SQLERRM);\n\
+           END;\n\
+         END LOOP;\n\
+         END\n\
+         ${tag}$;\n\
+         SELECT i, coalesce(db, ''), coalesce(proj, ''), coalesce(err, '') FROM schemac_normalized ORDER BY i;\n\
+         ROLLBACK;"
+    )
+}
+
+/// `SELECT (<expr>) AS e FROM <table>`: an expression over a table's row (a policy's
+/// condition, a check, an index predicate).
+pub(super) fn over_table(expr: &str, table: &str) -> String {
+    format!("SELECT ({expr}) AS e FROM {table}")
+}
+
+/// `SELECT (<expr>)::<type> AS e`: a default, in the type of its column.
+pub(super) fn as_type(expr: &str, ty: &str) -> String {
+    format!("SELECT ({expr})::{ty} AS e")
+}
