@@ -129,6 +129,23 @@ impl VisitorMut for Simplify {
                     }),
                     _ => None,
                 },
+                Expr::BinaryOp {
+                    op: op @ (BinaryOperator::And | BinaryOperator::Or),
+                    ..
+                } => {
+                    // `a AND (b AND c)` is `a AND b AND c`: one left-leaning chain.
+                    let op = op.clone();
+                    let mut operands = Vec::new();
+                    chain(std::mem::replace(e, placeholder()), &op, &mut operands);
+                    let mut it = operands.into_iter();
+                    let first = it.next().unwrap_or_else(placeholder);
+                    *e = it.fold(first, |left, right| Expr::BinaryOp {
+                        left: Box::new(left),
+                        op: op.clone(),
+                        right: Box::new(right),
+                    });
+                    None
+                }
                 Expr::Subquery(q) => {
                     unname_outputs(q);
                     None
@@ -148,6 +165,17 @@ impl VisitorMut for Simplify {
                 None => return ControlFlow::Continue(()),
             }
         }
+    }
+}
+
+/// The operands of a chain of one associative operator, left to right.
+fn chain(e: Expr, op: &BinaryOperator, out: &mut Vec<Expr>) {
+    match e {
+        Expr::BinaryOp { left, op: o, right } if &o == op => {
+            chain(*left, op, out);
+            chain(*right, op, out);
+        }
+        other => out.push(other),
     }
 }
 
@@ -203,6 +231,7 @@ mod tests {
         for (a, b) in [
             ("user_id = (select auth.uid())", "true"),
             ("a and (b or c)", "(a AND b) OR c"),
+            ("a or b and c", "(a OR b) AND c"),
             ("\"Status\" = 'x'", "status = 'x'"),
             ("amount > 0", "amount >= 0"),
             ("x in (select y as z from t)", "x in (select z from t)"),
