@@ -141,6 +141,9 @@ enum Command {
         /// Replace an existing project.
         #[arg(long)]
         force: bool,
+        /// Fail (exit 1) when anything was imported as a raw SQL block or left out.
+        #[arg(long)]
+        strict: bool,
     },
     /// Apply the schema, the released migrations and the pending changes to scratch
     /// databases (a throwaway local server without --database-url), and report every
@@ -230,7 +233,8 @@ fn main() -> ExitCode {
             project,
             schemas,
             force,
-        } => live_cli::import(&db, &project, &schemas, force),
+            strict,
+        } => live_cli::import(&db, &project, &schemas, force, strict),
         Command::Diff {
             project,
             db,

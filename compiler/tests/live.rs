@@ -9,6 +9,8 @@ mod support;
 mod bench;
 #[path = "live/connect.rs"]
 mod connect;
+#[path = "live/coverage.rs"]
+mod coverage;
 #[path = "live/deploy.rs"]
 mod deploy;
 #[path = "live/drift.rs"]

@@ -211,7 +211,13 @@ pub fn diff(project: &Path, db: &DbArgs, against: Against, format: DiffFormat) -
     }
 }
 
-pub fn import(db: &DbArgs, project: &Path, schemas: &[String], force: bool) -> ExitCode {
+pub fn import(
+    db: &DbArgs,
+    project: &Path,
+    schemas: &[String],
+    force: bool,
+    strict: bool,
+) -> ExitCode {
     let schemas = if schemas.is_empty() {
         vec!["public".to_string()]
     } else {
@@ -245,22 +251,48 @@ pub fn import(db: &DbArgs, project: &Path, schemas: &[String], force: bool) -> E
             "warning: `{object}` breaks `{rule}` in the database: exempted with a reason to review"
         );
     }
+    for s in &r.skipped {
+        errln!("warning: {} `{}` not imported: {}", s.kind, s.object, s.why);
+    }
     for e in &r.errors {
         errln!("error: {e}");
     }
+    // The account of every object: taken as language, as raw SQL, or left out.
     errln!(
-        "schemac: imported {} table(s) into {} ({} file(s), {} raw block(s))",
+        "schemac: import report ({} kind(s) of object)",
+        r.tally.len()
+    );
+    errln!(
+        "  {:<22} {:>7} {:>7} {:>9}",
+        "kind",
+        "typed",
+        "raw",
+        "left out"
+    );
+    for (kind, t) in &r.tally {
+        errln!("  {kind:<22} {:>7} {:>7} {:>9}", t.typed, t.raw, t.skipped);
+    }
+    errln!(
+        "schemac: imported {} table(s) into {} ({} file(s), {} raw block(s), {} object(s) left out)",
         r.tables,
         project.display(),
         r.files,
-        r.raw.len()
+        r.raw.len(),
+        r.skipped.len()
     );
-    if r.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    if !r.errors.is_empty() {
         errln!("schemac: the imported project does not build yet: fix the errors above, then `schemac check`");
-        ExitCode::from(1)
+        return ExitCode::from(1);
     }
+    if strict && (!r.raw.is_empty() || !r.skipped.is_empty()) {
+        errln!(
+            "schemac: --strict: {} raw block(s) and {} object(s) left out (listed above)",
+            r.raw.len(),
+            r.skipped.len()
+        );
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 pub fn supabase_export(out: &Path, to: &Path, check: bool) -> ExitCode {

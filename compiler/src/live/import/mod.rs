@@ -9,6 +9,7 @@
 //! and the debt stays visible.
 
 mod access;
+mod coverage;
 mod external;
 mod model;
 mod read;
@@ -20,6 +21,8 @@ use std::path::{Path, PathBuf};
 use crate::diag::Severity;
 use crate::lint::Subject;
 use crate::live::drift::Query;
+
+pub use coverage::{Skipped, Tally};
 
 /// What an import wrote and found.
 #[derive(Debug, Default)]
@@ -36,6 +39,10 @@ pub struct Report {
     pub extensions: Vec<String>,
     /// Errors left when compiling the imported project (empty when it builds).
     pub errors: Vec<String>,
+    /// Catalog objects the import left out, each with why.
+    pub skipped: Vec<Skipped>,
+    /// Objects per kind: taken as language, as raw blocks, left out.
+    pub tally: BTreeMap<String, Tally>,
 }
 
 fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
@@ -74,6 +81,12 @@ pub fn import(
     let cat = read::read(query, schemas);
     query("RESET enable_nestloop")?;
     let cat = cat?;
+    let in_list = schemas
+        .iter()
+        .map(|s| read::lit(s))
+        .collect::<Vec<_>>()
+        .join(",");
+    let skipped = coverage::skipped(query, &in_list)?;
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -97,6 +110,8 @@ pub fn import(
             .map(|r| (r.name.clone(), r.why.clone()))
             .collect(),
         extensions: cat.extensions.iter().map(|e| e.0.clone()).collect(),
+        tally: coverage::tally(&cat, &skipped),
+        skipped,
         ..Default::default()
     };
     // Domains that depend on each other cannot be deployed one after another: merge them

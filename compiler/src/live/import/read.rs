@@ -320,7 +320,9 @@ fn read_constraints(
             "p" => t.primary_key = Some((r[1].clone(), cols)),
             "u" => t.uniques.push((r[1].clone(), cols, r[11] == "t")),
             "c" => {
+                // A NOT VALID check is imported as a check; the report names it.
                 let def = r[10].trim();
+                let def = def.strip_suffix(" NOT VALID").unwrap_or(def);
                 let expr = def
                     .strip_prefix("CHECK (")
                     .and_then(|e| e.strip_suffix(')'))
@@ -422,7 +424,8 @@ fn read_functions(
            from aclexplode(p.proacl) a where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner), case when p.proacl is null then 'public' else '' end), \
          pg_get_functiondef(p.oid), pg_get_function_identity_arguments(p.oid) \
          from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang \
-         where n.nspname in ({in_list}) and p.prokind = 'f' and {not_ext} order by 2, 3, 1"
+         where n.nspname in ({in_list}) and p.prokind = 'f' and {not_ext} \
+         and not exists (select 1 from pg_depend i where i.classid = 'pg_proc'::regclass and i.objid = p.oid and i.deptype = 'i') order by 2, 3, 1"
     ))?;
     let mut seen = BTreeSet::new();
     for r in &rows {
