@@ -2,8 +2,8 @@
 
 use sea_query::extension::postgres::Type as SqType;
 use sea_query::{
-    Alias, ConditionalStatement, Expr, ForeignKey as SqForeignKey, ForeignKeyAction,
-    Index as SqIndex, IndexType, PostgresQueryBuilder, Table as SqTable,
+    Alias, Expr, ForeignKey as SqForeignKey, ForeignKeyAction, Index as SqIndex, IndexType,
+    PostgresQueryBuilder, Table as SqTable,
 };
 
 use super::quote::{push_ident, push_qname, quote_ident, quote_literal, quote_qname, quote_role};
@@ -257,10 +257,56 @@ pub fn create_index(table: &QName, ix: &Index) -> String {
     if ix.method != "btree" {
         stmt.index_type(IndexType::Custom(Alias::new(&ix.method).into_iden_dyn()));
     }
-    if let Some(p) = &ix.predicate {
-        stmt.and_where(Expr::cust(format!("({p})")));
+    let mut s = if ix.key_options.is_empty() {
+        stmt.to_string(PostgresQueryBuilder)
+    } else {
+        // sea-query has no operator classes, collations or NULLS placement on index
+        // keys: the statement is written here in the same shape. The options are the
+        // canonical form lowering wrote from words it checked.
+        let keys: Vec<String> = ix
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let key = match k {
+                    IndexKey::Column(c) => quote_ident(c),
+                    IndexKey::Expr(e) => format!("({e})"),
+                };
+                match ix.key_options.get(i).map(String::as_str).unwrap_or("") {
+                    "" => key,
+                    o => format!("{key} {o}"),
+                }
+            })
+            .collect();
+        format!(
+            "CREATE {}INDEX {} ON {}{} ({})",
+            if ix.unique { "UNIQUE " } else { "" },
+            quote_ident(&ix.name),
+            quote_qname(table),
+            if ix.method == "btree" {
+                String::new()
+            } else {
+                format!(" USING {}", ix.method)
+            },
+            keys.join(", ")
+        )
+    };
+    if !ix.include.is_empty() {
+        let cols: Vec<String> = ix.include.iter().map(|c| quote_ident(c)).collect();
+        s.push_str(&format!(" INCLUDE ({})", cols.join(", ")));
     }
-    format!("{};", stmt.to_string(PostgresQueryBuilder))
+    if !ix.parameters.is_empty() {
+        let params: Vec<String> = ix
+            .parameters
+            .iter()
+            .map(|(k, v)| format!("{} = {v}", quote_ident(k)))
+            .collect();
+        s.push_str(&format!(" WITH ({})", params.join(", ")));
+    }
+    if let Some(p) = &ix.predicate {
+        s.push_str(&format!(" WHERE ({p})"));
+    }
+    format!("{s};")
 }
 
 trait IntoIdenDyn {

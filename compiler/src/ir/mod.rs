@@ -11,5 +11,5 @@ pub mod sql;
 pub mod types;
 pub mod view_columns;
 
-pub use lower::{lower, MAX_IDENT_BYTES};
+pub use lower::{lower, split_index_key, INDEX_METHODS, MAX_IDENT_BYTES};
 pub use model::*;

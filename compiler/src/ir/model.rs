@@ -329,6 +329,16 @@ pub struct Index {
     pub unique: bool,
     pub method: String,
     pub keys: Vec<IndexKey>,
+    /// What follows each key, in PostgreSQL's canonical form (`COLLATE "C" text_pattern_ops
+    /// DESC NULLS LAST`); empty when no key has any (and then left out of snapshots).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_options: Vec<String>,
+    /// `INCLUDE` columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// `WITH` storage parameters: name and value as SQL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<(String, String)>,
     pub predicate: Option<String>,
     #[serde(skip)]
     pub loc: Loc,

@@ -170,9 +170,18 @@ pub struct ForeignKey {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Index {
-    /// Indexed columns, in order.
+    /// Indexed columns, in order. A column may carry what PostgreSQL allows after it:
+    /// a collation, an operator class (with parameters), the order and where NULLs sort:
+    /// `"created_at desc nulls last"`, `"title gin_trgm_ops"`, `"embedding vector_cosine_ops"`.
     #[serde(default)]
     pub columns: Vec<Sp<String>>,
+    /// Columns stored in the index without being keys (`INCLUDE`).
+    #[serde(default)]
+    pub include: Vec<Sp<String>>,
+    /// Storage parameters of the index (`WITH`): `{ m = 16, ef_construction = 64 }`,
+    /// `{ fillfactor = 90 }`, `{ fastupdate = false }`.
+    #[serde(default, rename = "with")]
+    pub parameters: IndexMap<Sp<String>, Sp<IndexParameter>>,
     /// Indexed expressions (SQL), after the columns: `["to_tsvector('english', title)"]`.
     #[serde(default)]
     pub expressions: Vec<Sp<String>>,
@@ -181,12 +190,23 @@ pub struct Index {
     pub name: Option<Sp<String>>,
     #[serde(default)]
     pub unique: Option<Sp<bool>>,
-    /// `btree` (default), `gin`, `gist`, `hash`, `brin`, `spgist`.
+    /// `btree` (default), `gin`, `gist`, `hash`, `brin`, `spgist`, or an extension's
+    /// (`hnsw`, `ivfflat`).
     #[serde(default)]
     pub method: Option<Sp<String>>,
     /// Partial index predicate (SQL).
     #[serde(rename = "where", default)]
     pub predicate: Option<Sp<String>>,
+}
+
+/// A storage parameter's value: a number, a boolean or a word.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum IndexParameter {
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+    Text(String),
 }
 
 /// `[tables.<table>.policies.<name>]`

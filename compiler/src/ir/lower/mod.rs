@@ -28,6 +28,8 @@ use crate::source::ProjectSource;
 use crate::syntax::{self, Sp};
 
 /// PostgreSQL truncates identifiers longer than this many bytes.
+pub use indexes::{split_key as split_index_key, INDEX_METHODS};
+
 pub const MAX_IDENT_BYTES: usize = 63;
 
 const PRIVILEGES: &[&str] = &[

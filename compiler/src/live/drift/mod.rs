@@ -22,6 +22,7 @@ mod normalize;
 mod tables;
 
 pub use canon::same_expr;
+pub(crate) use tables::{index_include_sql, index_key_options_sql};
 
 use crate::ir::{Deferrable, FkAction, Ir, Policy, PolicyCommand, QName};
 use crate::lint::privileges::TABLE_PRIVILEGES;

@@ -223,33 +223,29 @@ pub(super) fn compare(
     }
     d.keyed("constraint", &expected, &actual);
 
-    // Indexes (those backing keys included): uniqueness, method, keys, what PostgreSQL
-    // adds beyond the language (INCLUDE, ordering, operator classes), and the predicate.
+    // Indexes (those backing keys included): uniqueness, method, each key with what
+    // follows it (collation, operator class, order, NULLs), INCLUDE, WITH, the predicate.
     let rows = query(&format!(
         "select n.nspname || '.' || c.relname, ic.relname, x.indisunique, am.amname, \
          (select string_agg(pg_get_indexdef(x.indexrelid, k, true), chr(2) order by k) from generate_series(1, x.indnkeyatts) k), \
-         x.indnatts > x.indnkeyatts or exists (select 1 from unnest(x.indoption) o where o <> 0) \
-           or exists (select 1 from unnest(x.indclass) with ordinality oc(cls, k) join pg_opclass op on op.oid = oc.cls where not op.opcdefault), \
-         coalesce(pg_get_expr(x.indpred, x.indrelid), ''), pg_get_indexdef(x.indexrelid) \
+         {}, {}, \
+         coalesce(array_to_string(ic.reloptions, ', '), ''), \
+         coalesce(pg_get_expr(x.indpred, x.indrelid), '') \
          from pg_index x join pg_class c on c.oid = x.indrelid join pg_class ic on ic.oid = x.indexrelid \
          join pg_namespace n on n.oid = c.relnamespace join pg_am am on am.oid = ic.relam \
-         where n.nspname in ({in_list}) order by 1, 2"
+         where n.nspname in ({in_list}) order by 1, 2",
+        index_key_options_sql("x"),
+        index_include_sql("x", "', '")
     ))?;
     let actual: BTreeMap<String, String> = rows
         .iter()
         .map(|r| {
-            let mut v = format!(
-                "{}using {} ({})",
-                if r[2] == "t" { "unique " } else { "" },
-                r[3],
-                r[4].split('\u{2}')
-                    .map(unquote)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            if r[5] == "t" {
-                v = format!("{v}, as `{}`", r[7]);
-            }
+            let keys: Vec<String> = r[4]
+                .split('\u{2}')
+                .zip(r[5].split('\u{2}').chain(std::iter::repeat("")))
+                .map(|(k, o)| [unquote(k), o.to_string()].join(" ").trim().to_string())
+                .collect();
+            let v = index_summary(r[2] == "t", &r[3], &keys, &r[6], &r[7]);
             (format!("{} on {}", r[1], r[0]), v)
         })
         .collect();
@@ -301,7 +297,7 @@ pub(super) fn compare(
                     }
                 }
             }
-            match (&ix.predicate, r[6].as_str()) {
+            match (&ix.predicate, r[8].as_str()) {
                 (Some(ours), theirs) if !theirs.is_empty() => d.expr(
                     format!("index {key}"),
                     "where",
@@ -324,14 +320,41 @@ pub(super) fn compare(
                     format!("where: database `{theirs}` -> schema none"),
                 ),
             }
-            let v = format!(
-                "{}using {} ({})",
-                if ix.unique { "unique " } else { "" },
-                ix.method,
-                shown.join(", ")
+            for (i, k) in shown.iter_mut().enumerate() {
+                // An operator class is compared by its name (the catalog's, unqualified).
+                let o = ix.key_options.get(i).map(String::as_str).unwrap_or("");
+                let o: Vec<&str> = o
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| {
+                        if w.starts_with('"') {
+                            w
+                        } else {
+                            w.rsplit('.').next().unwrap_or(w)
+                        }
+                    })
+                    .collect();
+                *k = [k.as_str(), &o.join(" ")].join(" ").trim().to_string();
+            }
+            let with: Vec<String> = ix
+                .parameters
+                .iter()
+                .map(|(k, v)| {
+                    let v = v
+                        .strip_prefix('\'')
+                        .and_then(|x| x.strip_suffix('\''))
+                        .map(|x| x.replace("''", "'"))
+                        .unwrap_or_else(|| v.clone());
+                    format!("{k}={v}")
+                })
+                .collect();
+            let v = index_summary(
+                ix.unique,
+                &ix.method,
+                &shown,
+                &ix.include.join(", "),
+                &with.join(", "),
             );
-            // The language has no INCLUDE, ordering or operator class: an index that has
-            // one (shown with its definition) differs from any the schema declares.
             expected.insert(key, v);
         }
     }
@@ -355,4 +378,44 @@ fn unquote(key: &str) -> String {
         Some(inner) if !inner.replace("\"\"", "").contains('"') => inner.replace("\"\"", "\""),
         _ => key.to_string(),
     }
+}
+
+/// How an index is shown: `unique using btree (a DESC, b) include (c) with (fillfactor=70)`.
+fn index_summary(unique: bool, method: &str, keys: &[String], include: &str, with: &str) -> String {
+    let mut v = format!(
+        "{}using {method} ({})",
+        if unique { "unique " } else { "" },
+        keys.join(", ")
+    );
+    if !include.is_empty() {
+        v.push_str(&format!(" include ({include})"));
+    }
+    if !with.is_empty() {
+        v.push_str(&format!(" with ({with})"));
+    }
+    v
+}
+
+/// What follows each key of the index `x` (a `pg_index` row), separated by `chr(2)`, in
+/// the canonical form the language writes: a collation other than the column's, an
+/// operator class other than the default, `DESC`, and NULLs placement other than the
+/// order's default. Shared by drift and import.
+pub(crate) fn index_key_options_sql(x: &str) -> String {
+    format!(
+        "(select string_agg(concat_ws(' ', \
+           case when {x}.indcollation[k - 1] <> 0 and {x}.indcollation[k - 1] <> coalesce((select a.attcollation from pg_attribute a where a.attrelid = {x}.indrelid and a.attnum = {x}.indkey[k - 1]), 100) \
+             then 'COLLATE \"' || replace((select collname from pg_collation where oid = {x}.indcollation[k - 1]), '\"', '\"\"') || '\"' end, \
+           (select opcname from pg_opclass where oid = {x}.indclass[k - 1] and not opcdefault), \
+           case when {x}.indoption[k - 1] & 1 = 1 then 'DESC' end, \
+           case when {x}.indoption[k - 1] & 3 = 2 then 'NULLS FIRST' when {x}.indoption[k - 1] & 3 = 1 then 'NULLS LAST' end), chr(2) order by k) \
+         from generate_series(1, {x}.indnkeyatts) k)"
+    )
+}
+
+/// The `INCLUDE` columns of the index `x`, joined by `sep` (an SQL literal).
+pub(crate) fn index_include_sql(x: &str, sep: &str) -> String {
+    format!(
+        "coalesce((select string_agg(a.attname, {sep} order by k) from generate_series({x}.indnkeyatts + 1, {x}.indnatts) k \
+         join pg_attribute a on a.attrelid = {x}.indrelid and a.attnum = {x}.indkey[k - 1]), '')"
+    )
 }

@@ -71,7 +71,11 @@ pub struct Index {
     pub name: String,
     pub unique: bool,
     pub method: String,
+    /// Key columns, each with what follows it (`created_at DESC`).
     pub columns: Vec<String>,
+    pub include: Vec<String>,
+    /// `WITH` storage parameters: name and value as PostgreSQL keeps it.
+    pub parameters: Vec<(String, String)>,
     pub expressions: Vec<String>,
     pub predicate: Option<String>,
 }

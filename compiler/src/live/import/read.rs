@@ -358,10 +358,13 @@ fn read_indexes(
         "select i.indrelid, c.relname, i.indisunique, am.amname, i.indnatts, i.indnkeyatts, \
          array_to_string(i.indkey::int2[], ','), array_to_string(i.indoption::int2[], ','), \
          (select string_agg(pg_get_indexdef(i.indexrelid, k, true), E'\\x1f' order by k) from generate_series(1, i.indnkeyatts) k), \
-         coalesce(pg_get_expr(i.indpred, i.indrelid), ''), pg_get_indexdef(i.indexrelid), n.nspname \
+         coalesce(pg_get_expr(i.indpred, i.indrelid), ''), pg_get_indexdef(i.indexrelid), n.nspname, \
+         {}, {}, coalesce(array_to_string(c.reloptions, E'\\x1f'), '') \
          from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam join pg_namespace n on n.oid = c.relnamespace \
          where i.indrelid in ({oid_list}) and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.contype in ('p','u','x')) \
-         order by i.indrelid, c.relname"
+         order by i.indrelid, c.relname",
+        crate::live::drift::index_key_options_sql("i"),
+        crate::live::drift::index_include_sql("i", "E'\\x1f'")
     ))?;
     for r in &rows {
         let Some(&i) = index_of.get(&r[0]) else {
@@ -369,27 +372,48 @@ fn read_indexes(
         };
         let keys: Vec<&str> = r[6].split(',').collect();
         let defs: Vec<String> = r[8].split('\u{1f}').map(str::to_string).collect();
+        let options: Vec<&str> = r[12].split('\u{2}').collect();
         let mut columns = Vec::new();
         let mut expressions = Vec::new();
-        let mut expressible = r[4] == r[5] && r[7].split(',').all(|o| o == "0");
-        for (k, def) in keys.iter().zip(&defs) {
+        let mut expressible = true;
+        for (n, (k, def)) in keys.iter().zip(&defs).enumerate() {
+            let o = options.get(n).copied().unwrap_or("");
             if *k == "0" {
+                // An expression key with a collation, operator class or order.
+                expressible &= o.is_empty();
                 expressions.push(def.clone());
             } else if expressions.is_empty() {
-                columns.push(def.trim_matches('"').replace("\"\"", "\""));
+                let name = def.trim_matches('"').replace("\"\"", "\"");
+                // A name with spaces could not be told from its options.
+                expressible &= o.is_empty() || !name.contains(char::is_whitespace);
+                columns.push(if o.is_empty() {
+                    name
+                } else {
+                    format!("{name} {o}")
+                });
             } else {
                 expressible = false;
             }
         }
+        let include: Vec<String> = r[13]
+            .split('\u{1f}')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+        let parameters: Vec<(String, String)> = r[14]
+            .split('\u{1f}')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let t = &mut cat.tables[i];
-        if expressible
-            && ["btree", "gin", "gist", "hash", "brin", "spgist"].contains(&r[3].as_str())
-        {
+        if expressible && crate::ir::INDEX_METHODS.contains(&r[3].as_str()) {
             t.indexes.push(Index {
                 name: r[1].clone(),
                 unique: r[2] == "t",
                 method: r[3].clone(),
                 columns,
+                include,
+                parameters,
                 expressions,
                 predicate: opt(&r[9]),
             });
@@ -399,7 +423,7 @@ fn read_indexes(
                 owner: owner.clone(),
                 name: r[1].clone(),
                 sql: format!("{};", r[10]),
-                why: "an index with options the language does not express (descending or included columns, an expression before a column, or another method)".into(),
+                why: "an index the language does not express (an expression key with a collation, operator class or order, an expression before a column, or an unknown method)".into(),
                 depends_on: vec![owner],
                 creates: vec![("relations", format!("{}.{}", t.schema, r[1]))],
             });

@@ -357,6 +357,17 @@ fn table(t: &Table, ds: &str, allow: Option<&Vec<(String, String)>>) -> String {
         if ix.method != "btree" {
             let _ = writeln!(b, "method = {}", s(&ix.method));
         }
+        if !ix.include.is_empty() {
+            let _ = writeln!(b, "include = {}", list(&ix.include));
+        }
+        if !ix.parameters.is_empty() {
+            let params: Vec<String> = ix
+                .parameters
+                .iter()
+                .map(|(k, v)| format!("{} = {}", key(k), parameter(v)))
+                .collect();
+            let _ = writeln!(b, "with = {{ {} }}", params.join(", "));
+        }
         if let Some(p) = &ix.predicate {
             let _ = writeln!(b, "where = {}", s(p));
         }
@@ -518,4 +529,16 @@ fn raw(r: &Raw) -> String {
         }
     }
     b
+}
+
+/// A storage parameter's value as TOML: a number or boolean as such, anything else a
+/// string.
+fn parameter(v: &str) -> String {
+    let number = v.parse::<i64>().is_ok()
+        || (v.contains('.') && v.parse::<f64>().is_ok_and(f64::is_finite));
+    if v == "true" || v == "false" || number {
+        v.to_string()
+    } else {
+        s(v)
+    }
 }
