@@ -231,3 +231,57 @@ fn regenerate_builtin_functions() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ir/pg15_functions.txt");
     std::fs::write(path, builtin_function_list()).unwrap();
 }
+
+/// The members of the extensions of `schemac::ir::extensions::GENERATED`, each installed
+/// in one scratch database of the test server.
+fn extension_catalog() -> String {
+    let db = Server::get().database("extension_catalog");
+    for ext in schemac::ir::extensions::GENERATED {
+        db.exec(&format!(
+            "CREATE EXTENSION IF NOT EXISTS \"{ext}\" CASCADE;"
+        ))
+        .unwrap_or_else(|e| {
+            panic!("the test server lacks extension {ext} (.ci/test installs it): {e}")
+        });
+    }
+    let rows: Vec<(String, String, String, usize, usize, bool)> = Server::get()
+        .rows(&db.name, schemac::ir::extensions::MEMBERS_QUERY)
+        .unwrap()
+        .into_iter()
+        .filter(|r| schemac::ir::extensions::GENERATED.contains(&r[0].as_str()))
+        .map(|r| {
+            (
+                r[0].clone(),
+                r[1].clone(),
+                r[2].clone(),
+                r[3].parse().unwrap(),
+                r[4].parse().unwrap(),
+                r[5] == "t",
+            )
+        })
+        .collect();
+    assert!(rows.len() > 1000, "{} rows", rows.len());
+    schemac::ir::extensions::render(&rows)
+}
+
+/// The committed extension catalog is what the server's extensions install.
+#[test]
+fn the_extension_catalog_is_what_the_server_installs() {
+    let committed = include_str!("../src/ir/extensions.txt");
+    let fresh = extension_catalog();
+    if committed != fresh {
+        let diff = similar::TextDiff::from_lines(committed, &fresh);
+        panic!(
+            "src/ir/extensions.txt is stale (cargo test --test postgres -- --ignored regenerate_extension_catalog):\n{}",
+            diff.unified_diff().header("committed", "server")
+        );
+    }
+}
+
+/// Rewrites `src/ir/extensions.txt` from the test server's extensions.
+#[test]
+#[ignore = "rewrites the extension catalog: run it on purpose"]
+fn regenerate_extension_catalog() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ir/extensions.txt");
+    std::fs::write(path, extension_catalog()).unwrap();
+}

@@ -238,8 +238,7 @@ pub fn import(
     }
     if !r.extensions.is_empty() {
         errln!(
-            "warning: the database has extension(s) {}: the project does not create extensions; \
-             schemac.toml lists them, to create before applying schema.sql",
+            "note: the database has extension(s) {}: declared under [extensions] in schemac.toml",
             r.extensions.join(", ")
         );
     }

@@ -92,6 +92,31 @@ fn create_node(ir: &Ir, plan: &Plan, node: Node) -> (String, Vec<String>) {
     }
 }
 
+/// `CREATE EXTENSION IF NOT EXISTS` for each declared extension, by name, each after
+/// the schema it goes into. `IF NOT EXISTS`: Supabase and many servers have some already.
+pub fn extension_statements(ir: &Ir) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut schemas = BTreeSet::new();
+    for (name, e) in &ir.project.extensions {
+        let mut stmt = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(name));
+        if let Some(schema) = &e.schema {
+            if schemas.insert(schema) {
+                out.push(format!(
+                    "CREATE SCHEMA IF NOT EXISTS {};",
+                    quote_ident(schema)
+                ));
+            }
+            stmt.push_str(&format!(" WITH SCHEMA {}", quote_ident(schema)));
+        }
+        if let Some(v) = &e.version {
+            stmt.push_str(&format!(" VERSION {}", super::quote_literal(v)));
+        }
+        stmt.push(';');
+        out.push(stmt);
+    }
+    out
+}
+
 /// One object's statements in `schema.sql`, with its heading.
 pub struct ObjectSql {
     pub node: Node,
@@ -106,6 +131,7 @@ pub fn schema_statements(ir: &Ir, plan: &Plan) -> (Vec<String>, Vec<ObjectSql>) 
     let schemas = schemas_of(ir, &plan.order)
         .into_iter()
         .map(|s| format!("CREATE SCHEMA IF NOT EXISTS {};", quote_ident(&s)))
+        .chain(extension_statements(ir))
         .collect();
     let nodes = plan
         .order
@@ -230,6 +256,9 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
             )],
         );
     }
+    if !ir.project.extensions.is_empty() {
+        section(&mut s, "extensions", &extension_statements(ir));
+    }
     // Each node's section (heading and statements) is rendered once and used by
     // schema.sql and its domain's file; the heading also titles its rollback.
     let rendered: Vec<(String, String)> = plan
@@ -295,6 +324,11 @@ pub fn emit_project(ir: &Ir, plan: &Plan, sources: &Sources) -> Output {
                     quote_ident(schema)
                 )],
             );
+        }
+        // The project's extensions come with the first domain (its rollback leaves them:
+        // they may have been installed before the project).
+        if n == 0 && !ir.project.extensions.is_empty() {
+            section(&mut f, "extensions", &extension_statements(ir));
         }
         f.reserve(
             positions

@@ -3,6 +3,7 @@
 
 pub mod builtins;
 pub mod columns;
+pub mod extensions;
 mod lower;
 mod model;
 pub mod pg_grammar;

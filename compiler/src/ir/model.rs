@@ -111,6 +111,8 @@ pub struct Project {
     pub external_tables: BTreeMap<QName, ExternalTable>,
     pub external_functions: BTreeSet<QName>,
     pub external_schemas: BTreeSet<String>,
+    /// `[extensions.<name>]`, by name.
+    pub extensions: BTreeMap<String, Extension>,
     pub naming: Naming,
     pub reserved: Vec<ReservedCategory>,
     /// Rule name to (severity, where it was set).
@@ -137,6 +139,16 @@ pub struct ExternalTable {
     pub loc: Option<Loc>,
     /// Column name to canonical type.
     pub columns: BTreeMap<String, String>,
+}
+
+/// An extension the project creates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extension {
+    pub schema: Option<String>,
+    pub version: Option<String>,
+    /// What it brings: the catalog's, or what the TOML lists.
+    pub provides: super::extensions::Provides,
+    pub loc: Option<Loc>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -82,6 +82,13 @@ const INTERVAL_FIELDS: &[&str] = &[
 ];
 
 impl TypeName {
+    /// Whether the modifiers are numbers only, as every built-in type's are.
+    pub fn numeric_modifiers(&self) -> bool {
+        self.modifiers
+            .as_ref()
+            .is_none_or(|m| m.chars().all(|c| c.is_ascii_digit() || c == ','))
+    }
+
     /// Spelling used in generated SQL: the modifiers of `time` and `timestamp` go after
     /// the first word (`timestamp(6) with time zone`), every other type's at the end.
     pub fn display(&self) -> String {
@@ -178,9 +185,15 @@ pub fn parse_type(text: &str) -> Result<TypeName, String> {
                 .map(|s| s.trim())
                 .collect::<Vec<_>>()
                 .join(",");
-            if inner.is_empty() || !inner.chars().all(|c| c.is_ascii_digit() || c == ',') {
+            // Built-in types take numbers; extension types may take words too
+            // (`geometry(Point,4326)`), checked where the type is resolved.
+            if inner.is_empty()
+                || !inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ',')
+            {
                 return Err(format!(
-                    "type modifiers in `{text}` must be numbers, like `numeric(10,2)`"
+                    "type modifiers in `{text}` must be numbers or words, like `numeric(10,2)` or `geometry(Point,4326)`"
                 ));
             }
             // What follows the modifiers is part of the name (`with time zone`).
@@ -364,5 +377,8 @@ mod tests {
         assert!(parse_type("timestamp(6) with (time zone)").is_err());
         assert!(parse_type("\"unclosed").is_err());
         assert!(parse_type("text; drop table x").is_err());
+        assert!(parse_type("geometry(Point,4326)").is_ok_and(|t| !t.numeric_modifiers()));
+        assert!(parse_type("vector(384)").is_ok_and(|t| t.numeric_modifiers()));
+        assert!(parse_type("geometry(Point;4326)").is_err());
     }
 }

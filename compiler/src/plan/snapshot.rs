@@ -23,6 +23,19 @@ pub struct Snapshot {
     /// Objects on external tables, one entry per table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_external: Vec<OnExternal>,
+    /// Extensions the project creates, by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extensions: std::collections::BTreeMap<String, SnapshotExtension>,
+}
+
+/// An extension as a snapshot holds it: where and which version (what it brings is the
+/// catalog's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotExtension {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 impl Snapshot {
@@ -71,6 +84,20 @@ impl Snapshot {
             functions: ir.functions.clone(),
             raws: ir.raws.clone(),
             on_external: merged_by_table(&ir.on_external),
+            extensions: ir
+                .project
+                .extensions
+                .iter()
+                .map(|(n, e)| {
+                    (
+                        n.clone(),
+                        SnapshotExtension {
+                            schema: e.schema.clone(),
+                            version: e.version.clone(),
+                        },
+                    )
+                })
+                .collect(),
             schemas: ir
                 .tables
                 .iter()
@@ -144,6 +171,24 @@ impl Snapshot {
         ir.functions = self.functions;
         ir.raws = self.raws;
         ir.on_external = self.on_external;
+        ir.project.extensions = self
+            .extensions
+            .into_iter()
+            .map(|(n, e)| {
+                let provides = crate::ir::extensions::known(&n)
+                    .cloned()
+                    .unwrap_or_default();
+                (
+                    n,
+                    crate::ir::Extension {
+                        schema: e.schema,
+                        version: e.version,
+                        provides,
+                        loc: None,
+                    },
+                )
+            })
+            .collect();
         ir.enums.iter_mut().for_each(|x| x.domain = d);
         ir.tables.iter_mut().for_each(|x| x.domain = d);
         ir.views.iter_mut().for_each(|x| x.domain = d);

@@ -19,6 +19,11 @@ pub struct ProjectFile {
     /// (Supabase's `auth.users`, `auth.uid()`), so references to them resolve.
     #[serde(default)]
     pub external: Option<Sp<External>>,
+    /// Extensions the project creates (`CREATE EXTENSION IF NOT EXISTS`), before anything
+    /// else. What each brings (types, functions, operator classes, index methods) is known
+    /// for the common ones; another extension lists what the project uses of it.
+    #[serde(default)]
+    pub extensions: IndexMap<Sp<String>, Sp<ExtensionDecl>>,
     /// Naming conventions judged by `schemac lint`.
     #[serde(default)]
     pub naming: Option<Sp<Naming>>,
@@ -52,6 +57,30 @@ pub struct ProjectSection {
     /// are the whole truth.
     #[serde(default)]
     pub platform: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecl {
+    /// Schema to install it into (`WITH SCHEMA`; Supabase keeps extensions in
+    /// `extensions`). Default: the server's choice, the first schema of the search path.
+    #[serde(default)]
+    pub schema: Option<Sp<String>>,
+    /// Version to install (`VERSION`). Default: the server's default version.
+    #[serde(default)]
+    pub version: Option<Sp<String>>,
+    /// Types the project uses from an extension schemac does not know.
+    #[serde(default)]
+    pub types: Vec<Sp<String>>,
+    /// Functions the project calls from an extension schemac does not know (any
+    /// number of arguments).
+    #[serde(default)]
+    pub functions: Vec<Sp<String>>,
+    /// Operator classes and index methods the project uses from such an extension.
+    #[serde(default)]
+    pub opclasses: Vec<Sp<String>>,
+    #[serde(default)]
+    pub methods: Vec<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

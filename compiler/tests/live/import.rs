@@ -206,7 +206,7 @@ fn a_database_schemac_did_not_write_imports_builds_and_round_trips() {
     assert!(t.contains("extension(s) pg_trgm"), "{t}");
     let toml = std::fs::read_to_string(project.join("schemac.toml")).unwrap();
     assert!(
-        toml.contains("#   CREATE EXTENSION IF NOT EXISTS \"pg_trgm\" WITH SCHEMA \"extensions\";"),
+        toml.contains("[extensions.pg_trgm]\nschema = \"extensions\""),
         "{toml}"
     );
     let c = support::compile_ok(&project);

@@ -45,8 +45,31 @@ impl Lowerer<'_> {
             }
         };
         if builtin(&t.base).is_some() {
+            if !t.numeric_modifiers() {
+                self.err(
+                    Diagnostic::error(
+                        "invalid-type",
+                        format!("type modifiers of `{}` must be numbers", t.base),
+                    )
+                    .label(&l, "not numbers")
+                    .help("write the modifiers as numbers, like `numeric(10,2)` or `varchar(255)`"),
+                );
+                return None;
+            }
             let result = (t.display(), canonical(&t));
             self.builtin_types.insert(ty.value.clone(), result.clone());
+            return Some(result);
+        }
+        // A type of a declared extension, unqualified or qualified with its schema.
+        let (schema, bare) = match t.base.rsplit_once('.') {
+            Some((s, b)) => (Some(s), b),
+            None => (None, t.base.as_str()),
+        };
+        if self.ir.project.extensions.values().any(|e| {
+            e.provides.types.contains(bare)
+                && schema.is_none_or(|s| e.schema.as_deref().unwrap_or("public") == s)
+        }) {
+            let result = (t.display(), canonical(&t));
             return Some(result);
         }
         let q = self.qualify(&t.base);
@@ -88,10 +111,14 @@ impl Lowerer<'_> {
                     .map(str::to_string)
                     .chain(enums)
                     .collect::<Vec<_>>();
-                let help = match did_you_mean(&t.base, cands.iter().map(String::as_str)) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => {
-                        "use a PostgreSQL built-in type or declare the enum under `[enums.<name>]`"
+                let from_extension = crate::ir::extensions::known_names().find(|e| {
+                    crate::ir::extensions::known(e).is_some_and(|p| p.types.contains(bare))
+                });
+                let help = match (from_extension, did_you_mean(&t.base, cands.iter().map(String::as_str))) {
+                    (Some(e), _) => format!("`{bare}` comes with extension `{e}`: declare `[extensions.{e}]` in schemac.toml"),
+                    (None, Some(c)) => format!("did you mean `{c}`?"),
+                    (None, None) => {
+                        "use a PostgreSQL built-in type, an extension's type (declared under `[extensions.<name>]`), or declare the enum under `[enums.<name>]`"
                             .into()
                     }
                 };

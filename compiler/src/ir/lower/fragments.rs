@@ -213,6 +213,34 @@ impl Lowerer<'_> {
             // Reached through the search_path (an extension's function, on Supabase).
             return;
         }
+        // A function of a declared extension, through the search path or qualified with
+        // the extension's schema (pg_net's `net`, pg_cron's `cron` are their own).
+        let mut from_extension = None;
+        for (name, e) in &self.ir.project.extensions {
+            if let Some(a) = e.provides.functions.get(&q.name) {
+                from_extension = Some((name.clone(), a.clone()));
+                break;
+            }
+        }
+        if let Some((ext, a)) = from_extension {
+            if let Some(n) = called.iter().find(|n| !a.accepts(**n)) {
+                let l = Loc::new(file, span());
+                self.err(
+                    Diagnostic::error(
+                        "wrong-argument-count",
+                        format!(
+                            "{what} calls `{}()` with {n} argument(s); extension `{ext}`'s `{}` takes {}",
+                            q.name,
+                            q.name,
+                            a.describe()
+                        ),
+                    )
+                    .label(&l, "this call")
+                    .help("see the function in the extension's documentation"),
+                );
+            }
+            return;
+        }
         let shown = if qualified {
             q.to_string()
         } else {
@@ -242,9 +270,13 @@ impl Lowerer<'_> {
                 c.to_string()
             }
         });
-        let help = match suggestion {
-            Some(c) => format!("did you mean `{c}()`? Otherwise declare `{shown}` in this project, or in `[external] functions` in schemac.toml"),
-            None => format!("declare it in this project, or add \"{}\" to `[external] functions` in schemac.toml", if qualified { q.to_string() } else { format!("<schema>.{}", q.name) }),
+        let extension = crate::ir::extensions::known_names().find(|e| {
+            crate::ir::extensions::known(e).is_some_and(|p| p.functions.contains_key(&q.name))
+        });
+        let help = match (extension, suggestion) {
+            (Some(e), _) => format!("`{}()` comes with extension `{e}`: declare `[extensions.{e}]` in schemac.toml", q.name),
+            (None, Some(c)) => format!("did you mean `{c}()`? Otherwise declare `{shown}` in this project, or in `[external] functions` in schemac.toml"),
+            (None, None) => format!("declare it in this project, or add \"{}\" to `[external] functions` in schemac.toml", if qualified { q.to_string() } else { format!("<schema>.{}", q.name) }),
         };
         let l = Loc::new(file, span());
         self.err(

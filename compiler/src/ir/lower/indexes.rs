@@ -268,9 +268,11 @@ pub fn split_key(text: &str) -> Result<(String, String), String> {
                 opclass = Some(w.to_string());
                 i += 1;
             }
-            w => return Err(format!(
+            w => {
+                return Err(format!(
                 "`{text}`: `{w}` is not a collation, operator class, order or `nulls` clause here"
-            )),
+            ))
+            }
         }
     }
     let desc = desc.unwrap_or(false);

@@ -5,6 +5,71 @@ use super::*;
 impl Lowerer<'_> {
     // ---------------------------------------------------------------- project
 
+    /// `[extensions.<name>]`: what it brings comes from the catalog, or from the TOML for
+    /// an extension the catalog does not know.
+    fn extension(&mut self, file: FileId, name: &Sp<String>, decl: &Sp<syntax::ExtensionDecl>) {
+        let l = loc(file, name);
+        if name.value.is_empty() || name.value.chars().any(|c| c.is_control() || c == '"') {
+            self.err(
+                Diagnostic::error("invalid-value", format!("`{}` is not an extension name", name.value))
+                    .label(&l, "not an extension name")
+                    .help("use the extension's name as `CREATE EXTENSION` takes it, such as `pg_trgm` or `uuid-ossp`"),
+            );
+            return;
+        }
+        let schema = decl.schema.as_ref().map(|s| self.ident(file, s, "schema"));
+        let version = decl.version.as_ref().map(|v| v.value.clone());
+        let mut provides = crate::ir::extensions::known(&name.value)
+            .cloned()
+            .unwrap_or_default();
+        let declared = !(decl.types.is_empty()
+            && decl.functions.is_empty()
+            && decl.opclasses.is_empty()
+            && decl.methods.is_empty());
+        if crate::ir::extensions::known(&name.value).is_none() && !declared {
+            let help = match did_you_mean(&name.value, crate::ir::extensions::known_names()) {
+                Some(s) => format!("did you mean `{s}`? Otherwise list what the project uses of it: `types`, `functions`, `opclasses`, `methods`"),
+                None => "list what the project uses of it: `types`, `functions`, `opclasses`, `methods`".into(),
+            };
+            self.err(
+                Diagnostic::warning(
+                    "unknown-extension",
+                    format!(
+                        "schemac does not know what extension `{}` brings",
+                        name.value
+                    ),
+                )
+                .label(&l, "unknown extension")
+                .help(help),
+            );
+        }
+        for t in &decl.types {
+            provides.types.insert(t.value.to_lowercase());
+        }
+        for f in &decl.functions {
+            provides
+                .functions
+                .entry(f.value.clone())
+                .or_default()
+                .at_least = Some(0);
+        }
+        for o in &decl.opclasses {
+            provides.opclasses.insert(o.value.clone());
+        }
+        for m in &decl.methods {
+            provides.methods.insert(m.value.clone());
+        }
+        self.ir.project.extensions.insert(
+            name.value.clone(),
+            Extension {
+                schema,
+                version,
+                provides,
+                loc: Some(l),
+            },
+        );
+    }
+
     pub(super) fn project(&mut self, file: FileId, p: &syntax::ProjectFile) {
         let proj = &p.project.value;
         self.ir.project.file = Some(file);
@@ -81,6 +146,9 @@ impl Lowerer<'_> {
                     },
                 );
             }
+        }
+        for (name, decl) in &p.extensions {
+            self.extension(file, name, decl);
         }
         if let Some(n) = &p.naming {
             let pairs = |v: &Vec<Sp<String>>| {

@@ -101,3 +101,46 @@ pub(super) fn compare(
     }
     Ok(())
 }
+
+/// The declared extensions: missing, or in another schema or version than declared.
+/// Extensions the TOML does not declare are not reported: platforms install their own
+/// (Supabase's pg_graphql, pgsodium, supabase_vault ...).
+pub(super) fn extensions(ir: &Ir, query: &mut Query, d: &mut Diffs) -> Result<(), String> {
+    if ir.project.extensions.is_empty() {
+        return Ok(());
+    }
+    let rows = query(
+        "select e.extname, n.nspname, e.extversion from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by 1",
+    )?;
+    let have: BTreeMap<&str, (&str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), (r[1].as_str(), r[2].as_str())))
+        .collect();
+    for (name, e) in &ir.project.extensions {
+        let object = format!("extension {name}");
+        match have.get(name.as_str()) {
+            None => d.push(object, "missing", "not installed in the database"),
+            Some((schema, version)) => {
+                if let Some(want) = &e.schema {
+                    if want != schema {
+                        d.push(
+                            object.clone(),
+                            "changed",
+                            format!("schema: database {schema} -> schema {want}"),
+                        );
+                    }
+                }
+                if let Some(want) = &e.version {
+                    if want != version {
+                        d.push(
+                            object,
+                            "changed",
+                            format!("version: database {version} -> schema {want}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

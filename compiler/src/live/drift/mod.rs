@@ -540,6 +540,7 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
     d.keyed("grant on", &expected, &actual);
     external::compare(ir, query, &mut d)?;
     annotations::compare(ir, query, &in_list, &mut d)?;
+    annotations::extensions(ir, query, &mut d)?;
     d.settle(query)?;
 
     let made = raw_made(ir);

@@ -243,7 +243,7 @@ pub(super) fn compare(
             let keys: Vec<String> = r[4]
                 .split('\u{2}')
                 .zip(r[5].split('\u{2}').chain(std::iter::repeat("")))
-                .map(|(k, o)| [unquote(k), o.to_string()].join(" ").trim().to_string())
+                .map(|(k, o)| [unquote(k), unqualified(o)].join(" ").trim().to_string())
                 .collect();
             let v = index_summary(r[2] == "t", &r[3], &keys, &r[6], &r[7]);
             (format!("{} on {}", r[1], r[0]), v)
@@ -321,20 +321,8 @@ pub(super) fn compare(
                 ),
             }
             for (i, k) in shown.iter_mut().enumerate() {
-                // An operator class is compared by its name (the catalog's, unqualified).
                 let o = ix.key_options.get(i).map(String::as_str).unwrap_or("");
-                let o: Vec<&str> = o
-                    .split(' ')
-                    .filter(|w| !w.is_empty())
-                    .map(|w| {
-                        if w.starts_with('"') {
-                            w
-                        } else {
-                            w.rsplit('.').next().unwrap_or(w)
-                        }
-                    })
-                    .collect();
-                *k = [k.as_str(), &o.join(" ")].join(" ").trim().to_string();
+                *k = [k.as_str(), &unqualified(o)].join(" ").trim().to_string();
             }
             let with: Vec<String> = ix
                 .parameters
@@ -405,7 +393,8 @@ pub(crate) fn index_key_options_sql(x: &str) -> String {
         "(select string_agg(concat_ws(' ', \
            case when {x}.indcollation[k - 1] <> 0 and {x}.indcollation[k - 1] <> coalesce((select a.attcollation from pg_attribute a where a.attrelid = {x}.indrelid and a.attnum = {x}.indkey[k - 1]), 100) \
              then 'COLLATE \"' || replace((select collname from pg_collation where oid = {x}.indcollation[k - 1]), '\"', '\"\"') || '\"' end, \
-           (select opcname from pg_opclass where oid = {x}.indclass[k - 1] and not opcdefault), \
+           (select case when pg_opclass_is_visible(o.oid) then '' else quote_ident(n.nspname) || '.' end || quote_ident(o.opcname) \
+              from pg_opclass o join pg_namespace n on n.oid = o.opcnamespace where o.oid = {x}.indclass[k - 1] and not o.opcdefault), \
            case when {x}.indoption[k - 1] & 1 = 1 then 'DESC' end, \
            case when {x}.indoption[k - 1] & 3 = 2 then 'NULLS FIRST' when {x}.indoption[k - 1] & 3 = 1 then 'NULLS LAST' end), chr(2) order by k) \
          from generate_series(1, {x}.indnkeyatts) k)"
@@ -418,4 +407,21 @@ pub(crate) fn index_include_sql(x: &str, sep: &str) -> String {
         "coalesce((select string_agg(a.attname, {sep} order by k) from generate_series({x}.indnkeyatts + 1, {x}.indnatts) k \
          join pg_attribute a on a.attrelid = {x}.indrelid and a.attnum = {x}.indkey[k - 1]), '')"
     )
+}
+
+/// Key options with operator classes by their name alone: the schema one is reached
+/// through is not the index's.
+fn unqualified(options: &str) -> String {
+    options
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.starts_with('"') {
+                w
+            } else {
+                w.rsplit('.').next().unwrap_or(w)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -25,6 +25,8 @@ pub struct Catalog {
     pub roles: BTreeSet<String>,
     /// Installed extensions (besides plpgsql): name, schema, version.
     pub extensions: Vec<(String, String, String)>,
+    /// What the extensions schemac's catalog does not know bring, read from the database.
+    pub extension_members: BTreeMap<String, crate::ir::extensions::Provides>,
 }
 
 #[derive(Debug, Default)]

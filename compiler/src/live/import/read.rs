@@ -104,6 +104,32 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
         cat.extensions
             .push((r[0].clone(), r[1].clone(), r[2].clone()));
     }
+    if cat
+        .extensions
+        .iter()
+        .any(|e| crate::ir::extensions::known(&e.0).is_none())
+    {
+        for r in query(crate::ir::extensions::MEMBERS_QUERY)? {
+            if crate::ir::extensions::known(&r[0]).is_some() || r[0] == "plpgsql" {
+                continue;
+            }
+            let m = cat.extension_members.entry(r[0].clone()).or_default();
+            match r[1].as_str() {
+                "type" => {
+                    m.types.insert(r[2].clone());
+                }
+                "function" => {
+                    m.functions.entry(r[2].clone()).or_default();
+                }
+                "opclass" => {
+                    m.opclasses.insert(r[2].clone());
+                }
+                _ => {
+                    m.methods.insert(r[2].clone());
+                }
+            }
+        }
+    }
 
     // Objects that belong to extensions are the extension's, not the project's.
     let ext = "not exists (select 1 from pg_depend e where e.objid = {oid} and e.deptype = 'e')";

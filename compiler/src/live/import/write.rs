@@ -122,22 +122,27 @@ pub fn project(
     if cat.supabase {
         let _ = writeln!(p, "platform = \"supabase\"");
     }
-    if !cat.extensions.is_empty() {
+    for (name, schema, version) in &cat.extensions {
+        let _ = writeln!(p, "\n[extensions.{}]", key(name));
         let _ = writeln!(
             p,
-            "\n# Extensions of the database. The project does not create extensions: create\n\
-             # these before applying schema.sql (on Supabase, in Database > Extensions)."
+            "schema = {}  # version {} in the database",
+            s(schema),
+            crate::emit::comment_text(version)
         );
-        for (name, schema, version) in &cat.extensions {
-            let _ = writeln!(
-                p,
-                "#   {}",
-                crate::emit::comment_text(&format!(
-                    "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};  -- {version}",
-                    crate::emit::quote_ident(name),
-                    crate::emit::quote_ident(schema)
-                ))
-            );
+        // What the project may use of an extension schemac does not know.
+        if let Some(m) = cat.extension_members.get(name) {
+            let functions: Vec<String> = m.functions.keys().cloned().collect();
+            for (k, v) in [
+                ("types", m.types.iter().cloned().collect::<Vec<_>>()),
+                ("functions", functions),
+                ("opclasses", m.opclasses.iter().cloned().collect()),
+                ("methods", m.methods.iter().cloned().collect()),
+            ] {
+                if !v.is_empty() {
+                    let _ = writeln!(p, "{k} = {}", list(&v));
+                }
+            }
         }
     }
     for r in &cat.roles {
@@ -534,8 +539,8 @@ fn raw(r: &Raw) -> String {
 /// A storage parameter's value as TOML: a number or boolean as such, anything else a
 /// string.
 fn parameter(v: &str) -> String {
-    let number = v.parse::<i64>().is_ok()
-        || (v.contains('.') && v.parse::<f64>().is_ok_and(f64::is_finite));
+    let number =
+        v.parse::<i64>().is_ok() || (v.contains('.') && v.parse::<f64>().is_ok_and(f64::is_finite));
     if v == "true" || v == "false" || number {
         v.to_string()
     } else {

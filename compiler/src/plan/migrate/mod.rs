@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 mod alter;
+mod extensions;
 mod external;
 mod privileges;
 mod renames;
@@ -105,6 +106,11 @@ fn plan_direction(
         .map(|s| format!("CREATE SCHEMA IF NOT EXISTS {};", quote_ident(s)))
         .collect();
     p.script.push("create schemas", created);
+    p.script.push(
+        "extensions",
+        extensions::changes(&old.extensions, &new.extensions),
+    );
+    let dropped_extensions = extensions::drops(&old.extensions, &new.extensions);
     let dropped_schemas: Vec<String> = old
         .schemas
         .difference(&new.schemas)
@@ -432,6 +438,7 @@ fn plan_direction(
             _ => {}
         }
     }
+    p.script.push("drop extensions", dropped_extensions);
     p.script.push("drop schemas", dropped_schemas);
     if p.problems.is_empty() {
         Ok(p.script)
