@@ -244,7 +244,7 @@ fn extension_catalog() -> String {
             panic!("the test server lacks extension {ext} (.ci/test installs it): {e}")
         });
     }
-    let rows: Vec<(String, String, String, usize, usize, bool)> = Server::get()
+    let rows: Vec<schemac::ir::extensions::MemberRow> = Server::get()
         .rows(&db.name, schemac::ir::extensions::MEMBERS_QUERY)
         .unwrap()
         .into_iter()

@@ -126,9 +126,16 @@ pub const MEMBERS_QUERY: &str = "select e.extname, x.kind, x.name, x.lo, x.hi, x
        union all select 'method', a.amname::text, 0, 0, false from pg_am a where d.classid = 'pg_am'::regclass and a.oid = d.objid \
      ) x on true order by 1, 2, 3";
 
+/// One row of [`MEMBERS_QUERY`]: extension, kind, name, lowest and highest argument
+/// count, VARIADIC.
+pub type MemberRow = (String, String, String, usize, usize, bool);
+
+/// A function's argument counts: lowest, highest, VARIADIC.
+type Signature = (usize, usize, bool);
+
 /// `extensions.txt` from the rows of [`MEMBERS_QUERY`].
-pub fn render(rows: &[(String, String, String, usize, usize, bool)]) -> String {
-    let mut functions: BTreeMap<(&str, &str), Vec<(usize, usize, bool)>> = BTreeMap::new();
+pub fn render(rows: &[MemberRow]) -> String {
+    let mut functions: BTreeMap<(&str, &str), Vec<Signature>> = BTreeMap::new();
     let mut others: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
     for (ext, kind, name, lo, hi, variadic) in rows {
         if kind == "function" {
