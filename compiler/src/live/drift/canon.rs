@@ -31,6 +31,94 @@ pub fn same_expr(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether two view queries are certainly the same: as [`same_expr`], and in a query over
+/// one relation (no join, no subquery), a bare column is that relation's (PostgreSQL
+/// prints `SELECT t.id FROM t` for `select id from t`) and an alias that repeats the
+/// column's name is no alias.
+pub fn same_query(a: &str, b: &str) -> bool {
+    if a.trim() == b.trim() {
+        return true;
+    }
+    match (canonical_query(a), canonical_query(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn canonical_query(text: &str) -> Option<Query> {
+    let text = canonical_words(text)?;
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).try_with_sql(&text).ok()?;
+    let mut q = parser.parse_query().ok()?;
+    while parser.consume_token(&Token::SemiColon) {}
+    if parser.peek_token().token != Token::EOF {
+        return None;
+    }
+    let _ = q.visit(&mut Simplify);
+    qualify_single_relation(&mut q);
+    Some(*q)
+}
+
+/// In `select ... from t [alias]` with nothing else in `FROM` and no subquery, every bare
+/// name is a column of `t`: written qualified, as PostgreSQL prints it.
+fn qualify_single_relation(q: &mut Query) {
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
+    let [from] = select.from.as_slice() else {
+        return;
+    };
+    if !from.joins.is_empty() {
+        return;
+    }
+    let sqlparser::ast::TableFactor::Table { name, alias, .. } = &from.relation else {
+        return;
+    };
+    let qualifier = match alias {
+        Some(a) => a.name.clone(),
+        None => match name.0.last().and_then(|p| p.as_ident()) {
+            Some(i) => i.clone(),
+            None => return,
+        },
+    };
+    let mut has_subquery = false;
+    let _ = sqlparser::ast::visit_expressions(select.as_ref(), |e| {
+        if matches!(
+            e,
+            Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::In {
+                    target: InTarget::Subquery(_),
+                    ..
+                }
+        ) {
+            has_subquery = true;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if has_subquery || q.with.is_some() {
+        return;
+    }
+    let _ = sqlparser::ast::visit_expressions_mut(select.as_mut(), |e| {
+        if let Expr::Identifier(id) = e {
+            *e = Expr::CompoundIdentifier(vec![qualifier.clone(), id.clone()]);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    for item in &mut select.projection {
+        if let SelectItem::ExprWithAlias {
+            expr: Expr::CompoundIdentifier(parts),
+            alias,
+        } = item
+        {
+            if parts.last().is_some_and(|c| c == alias) {
+                let expr = Expr::CompoundIdentifier(parts.clone());
+                *item = SelectItem::UnnamedExpr(expr);
+            }
+        }
+    }
+}
+
 fn canonical_expr(text: &str) -> Option<Expr> {
     let text = canonical_words(text)?;
     let dialect = PostgreSqlDialect {};
@@ -241,6 +329,33 @@ mod tests {
             if a != b {
                 assert!(!same_expr(a, b), "{a} vs {b}");
             }
+        }
+    }
+
+    #[test]
+    fn a_view_query_is_the_same_as_postgresql_prints_it() {
+        use super::same_query;
+        for (written, printed) in [
+            ("select id, owner_id from items", " SELECT items.id,\n    items.owner_id\n   FROM items;"),
+            ("select i.id as id, i.total as amount from items i where i.total > 0", " SELECT i.id,\n    i.total AS amount\n   FROM items i\n  WHERE (i.total > (0)::numeric);"),
+        ] {
+            assert!(same_query(written, printed), "{written} vs {printed}");
+        }
+        for (a, b) in [
+            (
+                "select id from items",
+                " SELECT items.id\n   FROM items\n  WHERE (items.id > 0);",
+            ),
+            (
+                "select id from a join b using (id)",
+                " SELECT a.id FROM (a JOIN b USING (id));",
+            ),
+            (
+                "select id as ident from items",
+                " SELECT items.id FROM items;",
+            ),
+        ] {
+            assert!(!same_query(a, b), "{a} vs {b}");
         }
     }
 }

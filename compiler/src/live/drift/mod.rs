@@ -93,7 +93,13 @@ pub fn normalize_expr(e: &str) -> String {
     out
 }
 
-struct Diffs(Vec<Drift>, Vec<ExprCheck>);
+struct Diffs(
+    Vec<Drift>,
+    Vec<ExprCheck>,
+    /// The cheap look's answers by text pair: the same few policy texts recur on
+    /// thousands of tables.
+    std::collections::HashMap<(bool, String, String), bool>,
+);
 
 /// An expression, query or body the two sides both have, to be compared by its meaning.
 struct ExprCheck {
@@ -116,7 +122,20 @@ impl Diffs {
         schema: &str,
         pair: normalize::Pair,
     ) {
-        if pair.database == pair.schema || same_expr(database, schema) {
+        let key = (what == "query", database.to_string(), schema.to_string());
+        let same = match self.2.get(&key) {
+            Some(s) => *s,
+            None => {
+                let s = if what == "query" {
+                    canon::same_query(database, schema)
+                } else {
+                    same_expr(database, schema)
+                };
+                self.2.insert(key, s);
+                s
+            }
+        };
+        if pair.database == pair.schema || same {
             return;
         }
         self.1.push(ExprCheck {
@@ -203,7 +222,7 @@ impl Diffs {
 
 /// Compares the database `query` reaches with `ir`. Differences come sorted by object.
 pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
-    let mut d = Diffs(Vec::new(), Vec::new());
+    let mut d = Diffs(Vec::new(), Vec::new(), Default::default());
     let schemas: BTreeSet<String> = ir
         .tables
         .iter()

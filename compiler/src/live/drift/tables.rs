@@ -227,7 +227,9 @@ pub(super) fn compare(
     // follows it (collation, operator class, order, NULLs), INCLUDE, WITH, the predicate.
     let rows = query(&format!(
         "select n.nspname || '.' || c.relname, ic.relname, x.indisunique, am.amname, \
-         (select string_agg(pg_get_indexdef(x.indexrelid, k, true), chr(2) order by k) from generate_series(1, x.indnkeyatts) k), \
+         (select string_agg(case when x.indkey[k - 1] = 0 then pg_get_indexdef(x.indexrelid, k, true) else \
+            (select quote_ident(a.attname) from pg_attribute a where a.attrelid = x.indrelid and a.attnum = x.indkey[k - 1]) end, chr(2) order by k) \
+          from generate_series(1, x.indnkeyatts) k), \
          {}, {}, \
          coalesce(array_to_string(ic.reloptions, ', '), ''), \
          coalesce(pg_get_expr(x.indpred, x.indrelid), '') \
@@ -389,23 +391,28 @@ fn index_summary(unique: bool, method: &str, keys: &[String], include: &str, wit
 /// operator class other than the default, `DESC`, and NULLs placement other than the
 /// order's default. Shared by drift and import.
 pub(crate) fn index_key_options_sql(x: &str) -> String {
+    // Most indexes have none of these: a test on the whole arrays (the default operator
+    // classes are looked up once) skips the per-key work for them.
     format!(
-        "(select string_agg(concat_ws(' ', \
+        "case when {x}.indoption::int2[] <@ array[0]::int2[] and {x}.indcollation::oid[] <@ array[0, 100]::oid[] \
+           and {x}.indclass::oid[] <@ (select array_agg(oid) from pg_opclass where opcdefault) then '' else \
+         (select string_agg(concat_ws(' ', \
            case when {x}.indcollation[k - 1] <> 0 and {x}.indcollation[k - 1] <> coalesce((select a.attcollation from pg_attribute a where a.attrelid = {x}.indrelid and a.attnum = {x}.indkey[k - 1]), 100) \
              then 'COLLATE \"' || replace((select collname from pg_collation where oid = {x}.indcollation[k - 1]), '\"', '\"\"') || '\"' end, \
            (select case when pg_opclass_is_visible(o.oid) then '' else quote_ident(n.nspname) || '.' end || quote_ident(o.opcname) \
               from pg_opclass o join pg_namespace n on n.oid = o.opcnamespace where o.oid = {x}.indclass[k - 1] and not o.opcdefault), \
            case when {x}.indoption[k - 1] & 1 = 1 then 'DESC' end, \
            case when {x}.indoption[k - 1] & 3 = 2 then 'NULLS FIRST' when {x}.indoption[k - 1] & 3 = 1 then 'NULLS LAST' end), chr(2) order by k) \
-         from generate_series(1, {x}.indnkeyatts) k)"
+         from generate_series(1, {x}.indnkeyatts) k) end"
     )
 }
 
 /// The `INCLUDE` columns of the index `x`, joined by `sep` (an SQL literal).
 pub(crate) fn index_include_sql(x: &str, sep: &str) -> String {
     format!(
-        "coalesce((select string_agg(a.attname, {sep} order by k) from generate_series({x}.indnkeyatts + 1, {x}.indnatts) k \
-         join pg_attribute a on a.attrelid = {x}.indrelid and a.attnum = {x}.indkey[k - 1]), '')"
+        "case when {x}.indnatts = {x}.indnkeyatts then '' else \
+         coalesce((select string_agg(a.attname, {sep} order by k) from generate_series({x}.indnkeyatts + 1, {x}.indnatts) k \
+         join pg_attribute a on a.attrelid = {x}.indrelid and a.attnum = {x}.indkey[k - 1]), '') end"
     )
 }
 
