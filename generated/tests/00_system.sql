@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(205);
+SELECT plan(212);
 
 SELECT has_table('public', 'system_feature_flags', 'table public.system_feature_flags exists');
 SELECT col_type_is('public', 'system_feature_flags', 'id', 'uuid', 'system_feature_flags.id is uuid');
@@ -27,6 +27,7 @@ SELECT col_type_is('public', 'system_feature_flags', 'updated_at', 'timestamp wi
 SELECT col_not_null('public', 'system_feature_flags', 'updated_at', 'system_feature_flags.updated_at is NOT NULL');
 SELECT col_is_pk('public', 'system_feature_flags', ARRAY['id'], 'system_feature_flags has primary key (id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_feature_flags"'::regclass), true, 'row-level security is enabled on system_feature_flags');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_feature_flags"'::regclass), false, 'row-level security is not forced on system_feature_flags');
 SELECT policies_are('public', 'system_feature_flags', ARRAY['system_feature_flags_admin_select', 'system_feature_flags_service_role_all'], 'system_feature_flags has exactly its declared policies');
 SELECT policy_cmd_is('public', 'system_feature_flags', 'system_feature_flags_admin_select', 'SELECT', 'policy system_feature_flags_admin_select is for SELECT');
 SELECT policy_roles_are('public', 'system_feature_flags', 'system_feature_flags_admin_select', ARRAY['authenticated'], 'policy system_feature_flags_admin_select applies to authenticated');
@@ -57,6 +58,7 @@ SELECT col_not_null('public', 'system_rate_limits', 'updated_at', 'system_rate_l
 SELECT col_is_pk('public', 'system_rate_limits', ARRAY['id'], 'system_rate_limits has primary key (id)');
 SELECT fk_ok('public', 'system_rate_limits', ARRAY['user_id'], 'auth', 'users', ARRAY['id'], 'system_rate_limits(user_id) references users(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_rate_limits"'::regclass), true, 'row-level security is enabled on system_rate_limits');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_rate_limits"'::regclass), false, 'row-level security is not forced on system_rate_limits');
 SELECT policies_are('public', 'system_rate_limits', ARRAY['system_rate_limits_owner_select', 'system_rate_limits_service_role_all'], 'system_rate_limits has exactly its declared policies');
 SELECT policy_cmd_is('public', 'system_rate_limits', 'system_rate_limits_owner_select', 'SELECT', 'policy system_rate_limits_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'system_rate_limits', 'system_rate_limits_owner_select', ARRAY['authenticated'], 'policy system_rate_limits_owner_select applies to authenticated');
@@ -85,6 +87,7 @@ SELECT col_not_null('public', 'system_usage_logs', 'created_at', 'system_usage_l
 SELECT col_is_pk('public', 'system_usage_logs', ARRAY['id'], 'system_usage_logs has primary key (id)');
 SELECT fk_ok('public', 'system_usage_logs', ARRAY['user_id'], 'auth', 'users', ARRAY['id'], 'system_usage_logs(user_id) references users(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_usage_logs"'::regclass), true, 'row-level security is enabled on system_usage_logs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_usage_logs"'::regclass), false, 'row-level security is not forced on system_usage_logs');
 SELECT policies_are('public', 'system_usage_logs', ARRAY['system_usage_logs_owner_select', 'system_usage_logs_service_role_all'], 'system_usage_logs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'system_usage_logs', 'system_usage_logs_owner_select', 'SELECT', 'policy system_usage_logs_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'system_usage_logs', 'system_usage_logs_owner_select', ARRAY['authenticated'], 'policy system_usage_logs_owner_select applies to authenticated');
@@ -117,6 +120,7 @@ SELECT col_not_null('public', 'system_scheduled_deletions', 'updated_at', 'syste
 SELECT col_is_pk('public', 'system_scheduled_deletions', ARRAY['id'], 'system_scheduled_deletions has primary key (id)');
 SELECT fk_ok('public', 'system_scheduled_deletions', ARRAY['requested_by'], 'auth', 'users', ARRAY['id'], 'system_scheduled_deletions(requested_by) references users(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_scheduled_deletions"'::regclass), true, 'row-level security is enabled on system_scheduled_deletions');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_scheduled_deletions"'::regclass), false, 'row-level security is not forced on system_scheduled_deletions');
 SELECT policies_are('public', 'system_scheduled_deletions', ARRAY['system_scheduled_deletions_owner_select', 'system_scheduled_deletions_service_role_all'], 'system_scheduled_deletions has exactly its declared policies');
 SELECT policy_cmd_is('public', 'system_scheduled_deletions', 'system_scheduled_deletions_owner_select', 'SELECT', 'policy system_scheduled_deletions_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'system_scheduled_deletions', 'system_scheduled_deletions_owner_select', ARRAY['authenticated'], 'policy system_scheduled_deletions_owner_select applies to authenticated');
@@ -145,6 +149,7 @@ SELECT col_not_null('public', 'system_logs', 'created_at', 'system_logs.created_
 SELECT col_is_pk('public', 'system_logs', ARRAY['id'], 'system_logs has primary key (id)');
 SELECT fk_ok('public', 'system_logs', ARRAY['user_id'], 'auth', 'users', ARRAY['id'], 'system_logs(user_id) references users(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_logs"'::regclass), true, 'row-level security is enabled on system_logs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_logs"'::regclass), false, 'row-level security is not forced on system_logs');
 SELECT policies_are('public', 'system_logs', ARRAY['system_logs_admin_select', 'system_logs_service_role_all'], 'system_logs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'system_logs', 'system_logs_admin_select', 'SELECT', 'policy system_logs_admin_select is for SELECT');
 SELECT policy_roles_are('public', 'system_logs', 'system_logs_admin_select', ARRAY['authenticated'], 'policy system_logs_admin_select applies to authenticated');
@@ -173,6 +178,7 @@ SELECT col_not_null('public', 'system_logs_settings', 'updated_at', 'system_logs
 SELECT col_is_pk('public', 'system_logs_settings', ARRAY['source'], 'system_logs_settings has primary key (source)');
 SELECT fk_ok('public', 'system_logs_settings', ARRAY['updated_by'], 'auth', 'users', ARRAY['id'], 'system_logs_settings(updated_by) references users(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_logs_settings"'::regclass), true, 'row-level security is enabled on system_logs_settings');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."system_logs_settings"'::regclass), false, 'row-level security is not forced on system_logs_settings');
 SELECT policies_are('public', 'system_logs_settings', ARRAY['system_logs_settings_service_role_only'], 'system_logs_settings has exactly its declared policies');
 SELECT policy_cmd_is('public', 'system_logs_settings', 'system_logs_settings_service_role_only', 'ALL', 'policy system_logs_settings_service_role_only is for ALL');
 SELECT policy_roles_are('public', 'system_logs_settings', 'system_logs_settings_service_role_only', ARRAY['service_role'], 'policy system_logs_settings_service_role_only applies to service_role');
@@ -200,6 +206,7 @@ SELECT col_type_is('public', 'wrappers_fdw_stats', 'updated_at', 'timestamp with
 SELECT col_not_null('public', 'wrappers_fdw_stats', 'updated_at', 'wrappers_fdw_stats.updated_at is NOT NULL');
 SELECT col_is_pk('public', 'wrappers_fdw_stats', ARRAY['fdw_name'], 'wrappers_fdw_stats has primary key (fdw_name)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."wrappers_fdw_stats"'::regclass), false, 'row-level security is disabled on wrappers_fdw_stats');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."wrappers_fdw_stats"'::regclass), false, 'row-level security is not forced on wrappers_fdw_stats');
 SELECT policies_are('public', 'wrappers_fdw_stats', ARRAY[]::name[], 'wrappers_fdw_stats has exactly its declared policies');
 SELECT table_privs_are('public', 'wrappers_fdw_stats', 'anon', ARRAY[]::name[], 'anon holds nothing on wrappers_fdw_stats');
 SELECT table_privs_are('public', 'wrappers_fdw_stats', 'authenticated', ARRAY[]::name[], 'authenticated holds nothing on wrappers_fdw_stats');

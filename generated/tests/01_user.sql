@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(474);
+SELECT plan(490);
 
 SELECT has_table('public', 'user_profiles', 'table public.user_profiles exists');
 SELECT col_type_is('public', 'user_profiles', 'id', 'uuid', 'user_profiles.id is uuid');
@@ -30,6 +30,7 @@ SELECT col_not_null('public', 'user_profiles', 'updated_at', 'user_profiles.upda
 SELECT col_is_pk('public', 'user_profiles', ARRAY['id'], 'user_profiles has primary key (id)');
 SELECT fk_ok('public', 'user_profiles', ARRAY['id'], 'auth', 'users', ARRAY['id'], 'user_profiles(id) references users(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_profiles"'::regclass), true, 'row-level security is enabled on user_profiles');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_profiles"'::regclass), false, 'row-level security is not forced on user_profiles');
 SELECT policies_are('public', 'user_profiles', ARRAY['user_profiles_owner_select', 'user_profiles_owner_update', 'user_profiles_service_role_all'], 'user_profiles has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_profiles', 'user_profiles_owner_select', 'SELECT', 'policy user_profiles_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_profiles', 'user_profiles_owner_select', ARRAY['authenticated'], 'policy user_profiles_owner_select applies to authenticated');
@@ -58,6 +59,7 @@ SELECT col_not_null('public', 'workspaces', 'updated_at', 'workspaces.updated_at
 SELECT col_is_pk('public', 'workspaces', ARRAY['id'], 'workspaces has primary key (id)');
 SELECT fk_ok('public', 'workspaces', ARRAY['owner_id'], 'public', 'user_profiles', ARRAY['id'], 'workspaces(owner_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."workspaces"'::regclass), true, 'row-level security is enabled on workspaces');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."workspaces"'::regclass), false, 'row-level security is not forced on workspaces');
 SELECT policies_are('public', 'workspaces', ARRAY['workspaces_member_select', 'workspaces_owner_insert', 'workspaces_owner_update', 'workspaces_owner_delete', 'workspaces_service_role_all'], 'workspaces has exactly its declared policies');
 SELECT policy_cmd_is('public', 'workspaces', 'workspaces_member_select', 'SELECT', 'policy workspaces_member_select is for SELECT');
 SELECT policy_roles_are('public', 'workspaces', 'workspaces_member_select', ARRAY['authenticated'], 'policy workspaces_member_select applies to authenticated');
@@ -94,6 +96,7 @@ SELECT fk_ok('public', 'workspace_members', ARRAY['workspace_id'], 'public', 'wo
 SELECT fk_ok('public', 'workspace_members', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'workspace_members(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'workspace_members', ARRAY['invited_by'], 'public', 'user_profiles', ARRAY['id'], 'workspace_members(invited_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."workspace_members"'::regclass), true, 'row-level security is enabled on workspace_members');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."workspace_members"'::regclass), false, 'row-level security is not forced on workspace_members');
 SELECT policies_are('public', 'workspace_members', ARRAY['workspace_members_authenticated_select', 'workspace_members_owner_insert', 'workspace_members_owner_update', 'workspace_members_owner_delete', 'workspace_members_service_role_all'], 'workspace_members has exactly its declared policies');
 SELECT policy_cmd_is('public', 'workspace_members', 'workspace_members_authenticated_select', 'SELECT', 'policy workspace_members_authenticated_select is for SELECT');
 SELECT policy_roles_are('public', 'workspace_members', 'workspace_members_authenticated_select', ARRAY['authenticated'], 'policy workspace_members_authenticated_select applies to authenticated');
@@ -128,6 +131,7 @@ SELECT col_not_null('public', 'user_mfa_settings', 'updated_at', 'user_mfa_setti
 SELECT col_is_pk('public', 'user_mfa_settings', ARRAY['user_id'], 'user_mfa_settings has primary key (user_id)');
 SELECT fk_ok('public', 'user_mfa_settings', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_mfa_settings(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_mfa_settings"'::regclass), true, 'row-level security is enabled on user_mfa_settings');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_mfa_settings"'::regclass), false, 'row-level security is not forced on user_mfa_settings');
 SELECT policies_are('public', 'user_mfa_settings', ARRAY['user_mfa_settings_owner_select', 'user_mfa_settings_owner_update', 'user_mfa_settings_service_role_all'], 'user_mfa_settings has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_mfa_settings', 'user_mfa_settings_owner_select', 'SELECT', 'policy user_mfa_settings_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_mfa_settings', 'user_mfa_settings_owner_select', ARRAY['authenticated'], 'policy user_mfa_settings_owner_select applies to authenticated');
@@ -154,6 +158,7 @@ SELECT col_not_null('public', 'user_mfa_pending_setup', 'created_at', 'user_mfa_
 SELECT col_is_pk('public', 'user_mfa_pending_setup', ARRAY['id'], 'user_mfa_pending_setup has primary key (id)');
 SELECT fk_ok('public', 'user_mfa_pending_setup', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_mfa_pending_setup(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_mfa_pending_setup"'::regclass), true, 'row-level security is enabled on user_mfa_pending_setup');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_mfa_pending_setup"'::regclass), false, 'row-level security is not forced on user_mfa_pending_setup');
 SELECT policies_are('public', 'user_mfa_pending_setup', ARRAY['user_mfa_pending_setup_owner_all', 'user_mfa_pending_setup_service_role_all'], 'user_mfa_pending_setup has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_mfa_pending_setup', 'user_mfa_pending_setup_owner_all', 'ALL', 'policy user_mfa_pending_setup_owner_all is for ALL');
 SELECT policy_roles_are('public', 'user_mfa_pending_setup', 'user_mfa_pending_setup_owner_all', ARRAY['authenticated'], 'policy user_mfa_pending_setup_owner_all applies to authenticated');
@@ -176,6 +181,7 @@ SELECT col_not_null('public', 'user_mfa_recovery_codes', 'created_at', 'user_mfa
 SELECT col_is_pk('public', 'user_mfa_recovery_codes', ARRAY['id'], 'user_mfa_recovery_codes has primary key (id)');
 SELECT fk_ok('public', 'user_mfa_recovery_codes', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_mfa_recovery_codes(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_mfa_recovery_codes"'::regclass), true, 'row-level security is enabled on user_mfa_recovery_codes');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_mfa_recovery_codes"'::regclass), false, 'row-level security is not forced on user_mfa_recovery_codes');
 SELECT policies_are('public', 'user_mfa_recovery_codes', ARRAY['user_mfa_recovery_codes_owner_select', 'user_mfa_recovery_codes_service_role_all'], 'user_mfa_recovery_codes has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_mfa_recovery_codes', 'user_mfa_recovery_codes_owner_select', 'SELECT', 'policy user_mfa_recovery_codes_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_mfa_recovery_codes', 'user_mfa_recovery_codes_owner_select', ARRAY['authenticated'], 'policy user_mfa_recovery_codes_owner_select applies to authenticated');
@@ -200,6 +206,7 @@ SELECT col_not_null('public', 'user_onboarding_status', 'updated_at', 'user_onbo
 SELECT col_is_pk('public', 'user_onboarding_status', ARRAY['user_id'], 'user_onboarding_status has primary key (user_id)');
 SELECT fk_ok('public', 'user_onboarding_status', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_onboarding_status(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_onboarding_status"'::regclass), true, 'row-level security is enabled on user_onboarding_status');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_onboarding_status"'::regclass), false, 'row-level security is not forced on user_onboarding_status');
 SELECT policies_are('public', 'user_onboarding_status', ARRAY['user_onboarding_status_owner_select', 'user_onboarding_status_owner_update', 'user_onboarding_status_service_role_all'], 'user_onboarding_status has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_onboarding_status', 'user_onboarding_status_owner_select', 'SELECT', 'policy user_onboarding_status_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_onboarding_status', 'user_onboarding_status_owner_select', ARRAY['authenticated'], 'policy user_onboarding_status_owner_select applies to authenticated');
@@ -232,6 +239,7 @@ SELECT col_not_null('public', 'user_onboarding_steps', 'updated_at', 'user_onboa
 SELECT col_is_pk('public', 'user_onboarding_steps', ARRAY['id'], 'user_onboarding_steps has primary key (id)');
 SELECT fk_ok('public', 'user_onboarding_steps', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_onboarding_steps(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_onboarding_steps"'::regclass), true, 'row-level security is enabled on user_onboarding_steps');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_onboarding_steps"'::regclass), false, 'row-level security is not forced on user_onboarding_steps');
 SELECT policies_are('public', 'user_onboarding_steps', ARRAY['user_onboarding_steps_owner_all', 'user_onboarding_steps_service_role_all'], 'user_onboarding_steps has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_onboarding_steps', 'user_onboarding_steps_owner_all', 'ALL', 'policy user_onboarding_steps_owner_all is for ALL');
 SELECT policy_roles_are('public', 'user_onboarding_steps', 'user_onboarding_steps_owner_all', ARRAY['authenticated'], 'policy user_onboarding_steps_owner_all applies to authenticated');
@@ -256,6 +264,7 @@ SELECT col_not_null('public', 'user_onboarding_surveys', 'created_at', 'user_onb
 SELECT col_is_pk('public', 'user_onboarding_surveys', ARRAY['id'], 'user_onboarding_surveys has primary key (id)');
 SELECT fk_ok('public', 'user_onboarding_surveys', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_onboarding_surveys(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_onboarding_surveys"'::regclass), true, 'row-level security is enabled on user_onboarding_surveys');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_onboarding_surveys"'::regclass), false, 'row-level security is not forced on user_onboarding_surveys');
 SELECT policies_are('public', 'user_onboarding_surveys', ARRAY['user_onboarding_surveys_owner_select', 'user_onboarding_surveys_owner_insert', 'user_onboarding_surveys_service_role_all'], 'user_onboarding_surveys has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_onboarding_surveys', 'user_onboarding_surveys_owner_select', 'SELECT', 'policy user_onboarding_surveys_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_onboarding_surveys', 'user_onboarding_surveys_owner_select', ARRAY['authenticated'], 'policy user_onboarding_surveys_owner_select applies to authenticated');
@@ -288,6 +297,7 @@ SELECT col_not_null('public', 'user_reminder_states', 'updated_at', 'user_remind
 SELECT col_is_pk('public', 'user_reminder_states', ARRAY['id'], 'user_reminder_states has primary key (id)');
 SELECT fk_ok('public', 'user_reminder_states', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_reminder_states(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_reminder_states"'::regclass), true, 'row-level security is enabled on user_reminder_states');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_reminder_states"'::regclass), false, 'row-level security is not forced on user_reminder_states');
 SELECT policies_are('public', 'user_reminder_states', ARRAY['user_reminder_states_owner_all', 'user_reminder_states_service_role_all'], 'user_reminder_states has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_reminder_states', 'user_reminder_states_owner_all', 'ALL', 'policy user_reminder_states_owner_all is for ALL');
 SELECT policy_roles_are('public', 'user_reminder_states', 'user_reminder_states_owner_all', ARRAY['authenticated'], 'policy user_reminder_states_owner_all applies to authenticated');
@@ -317,6 +327,7 @@ SELECT col_is_pk('public', 'user_reminder_logs', ARRAY['id'], 'user_reminder_log
 SELECT fk_ok('public', 'user_reminder_logs', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_reminder_logs(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'user_reminder_logs', ARRAY['reminder_state_id'], 'public', 'user_reminder_states', ARRAY['id'], 'user_reminder_logs(reminder_state_id) references user_reminder_states(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_reminder_logs"'::regclass), true, 'row-level security is enabled on user_reminder_logs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_reminder_logs"'::regclass), false, 'row-level security is not forced on user_reminder_logs');
 SELECT policies_are('public', 'user_reminder_logs', ARRAY['user_reminder_logs_owner_select', 'user_reminder_logs_owner_insert', 'user_reminder_logs_service_role_all'], 'user_reminder_logs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_reminder_logs', 'user_reminder_logs_owner_select', 'SELECT', 'policy user_reminder_logs_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_reminder_logs', 'user_reminder_logs_owner_select', ARRAY['authenticated'], 'policy user_reminder_logs_owner_select applies to authenticated');
@@ -347,6 +358,7 @@ SELECT col_not_null('public', 'user_email_preferences', 'updated_at', 'user_emai
 SELECT col_is_pk('public', 'user_email_preferences', ARRAY['user_id'], 'user_email_preferences has primary key (user_id)');
 SELECT fk_ok('public', 'user_email_preferences', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_email_preferences(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_email_preferences"'::regclass), true, 'row-level security is enabled on user_email_preferences');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_email_preferences"'::regclass), false, 'row-level security is not forced on user_email_preferences');
 SELECT policies_are('public', 'user_email_preferences', ARRAY['user_email_preferences_owner_select', 'user_email_preferences_owner_update', 'user_email_preferences_service_role_all'], 'user_email_preferences has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_email_preferences', 'user_email_preferences_owner_select', 'SELECT', 'policy user_email_preferences_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_email_preferences', 'user_email_preferences_owner_select', ARRAY['authenticated'], 'policy user_email_preferences_owner_select applies to authenticated');
@@ -377,6 +389,7 @@ SELECT col_not_null('public', 'user_notification_preferences', 'updated_at', 'us
 SELECT col_is_pk('public', 'user_notification_preferences', ARRAY['id'], 'user_notification_preferences has primary key (id)');
 SELECT fk_ok('public', 'user_notification_preferences', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_notification_preferences(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_notification_preferences"'::regclass), true, 'row-level security is enabled on user_notification_preferences');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_notification_preferences"'::regclass), false, 'row-level security is not forced on user_notification_preferences');
 SELECT policies_are('public', 'user_notification_preferences', ARRAY['user_notification_preferences_owner_all', 'user_notification_preferences_service_role_all'], 'user_notification_preferences has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_notification_preferences', 'user_notification_preferences_owner_all', 'ALL', 'policy user_notification_preferences_owner_all is for ALL');
 SELECT policy_roles_are('public', 'user_notification_preferences', 'user_notification_preferences_owner_all', ARRAY['authenticated'], 'policy user_notification_preferences_owner_all applies to authenticated');
@@ -407,6 +420,7 @@ SELECT col_not_null('public', 'user_devices', 'updated_at', 'user_devices.update
 SELECT col_is_pk('public', 'user_devices', ARRAY['id'], 'user_devices has primary key (id)');
 SELECT fk_ok('public', 'user_devices', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_devices(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_devices"'::regclass), true, 'row-level security is enabled on user_devices');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_devices"'::regclass), false, 'row-level security is not forced on user_devices');
 SELECT policies_are('public', 'user_devices', ARRAY['user_devices_owner_all', 'user_devices_service_role_all'], 'user_devices has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_devices', 'user_devices_owner_all', 'ALL', 'policy user_devices_owner_all is for ALL');
 SELECT policy_roles_are('public', 'user_devices', 'user_devices_owner_all', ARRAY['authenticated'], 'policy user_devices_owner_all applies to authenticated');
@@ -438,6 +452,7 @@ SELECT col_is_pk('public', 'user_activity_logs', ARRAY['id'], 'user_activity_log
 SELECT fk_ok('public', 'user_activity_logs', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_activity_logs(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'user_activity_logs', ARRAY['workspace_id'], 'public', 'workspaces', ARRAY['id'], 'user_activity_logs(workspace_id) references workspaces(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_activity_logs"'::regclass), true, 'row-level security is enabled on user_activity_logs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_activity_logs"'::regclass), false, 'row-level security is not forced on user_activity_logs');
 SELECT policies_are('public', 'user_activity_logs', ARRAY['user_activity_logs_owner_select', 'user_activity_logs_service_role_all'], 'user_activity_logs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_activity_logs', 'user_activity_logs_owner_select', 'SELECT', 'policy user_activity_logs_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'user_activity_logs', 'user_activity_logs_owner_select', ARRAY['authenticated'], 'policy user_activity_logs_owner_select applies to authenticated');
@@ -462,6 +477,7 @@ SELECT col_not_null('public', 'user_dashboard_settings', 'updated_at', 'user_das
 SELECT col_is_pk('public', 'user_dashboard_settings', ARRAY['user_id'], 'user_dashboard_settings has primary key (user_id)');
 SELECT fk_ok('public', 'user_dashboard_settings', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'user_dashboard_settings(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_dashboard_settings"'::regclass), true, 'row-level security is enabled on user_dashboard_settings');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."user_dashboard_settings"'::regclass), false, 'row-level security is not forced on user_dashboard_settings');
 SELECT policies_are('public', 'user_dashboard_settings', ARRAY['user_dashboard_settings_owner_all', 'user_dashboard_settings_service_role_all'], 'user_dashboard_settings has exactly its declared policies');
 SELECT policy_cmd_is('public', 'user_dashboard_settings', 'user_dashboard_settings_owner_all', 'ALL', 'policy user_dashboard_settings_owner_all is for ALL');
 SELECT policy_roles_are('public', 'user_dashboard_settings', 'user_dashboard_settings_owner_all', ARRAY['authenticated'], 'policy user_dashboard_settings_owner_all applies to authenticated');

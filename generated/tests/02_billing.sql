@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(137);
+SELECT plan(141);
 
 SELECT has_table('public', 'billing_stripe_customers', 'table public.billing_stripe_customers exists');
 SELECT col_type_is('public', 'billing_stripe_customers', 'id', 'uuid', 'billing_stripe_customers.id is uuid');
@@ -30,6 +30,7 @@ SELECT col_not_null('public', 'billing_stripe_customers', 'updated_at', 'billing
 SELECT col_is_pk('public', 'billing_stripe_customers', ARRAY['id'], 'billing_stripe_customers has primary key (id)');
 SELECT fk_ok('public', 'billing_stripe_customers', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'billing_stripe_customers(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_stripe_customers"'::regclass), true, 'row-level security is enabled on billing_stripe_customers');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_stripe_customers"'::regclass), false, 'row-level security is not forced on billing_stripe_customers');
 SELECT policies_are('public', 'billing_stripe_customers', ARRAY['billing_stripe_customers_owner_select', 'billing_stripe_customers_service_role_all'], 'billing_stripe_customers has exactly its declared policies');
 SELECT policy_cmd_is('public', 'billing_stripe_customers', 'billing_stripe_customers_owner_select', 'SELECT', 'policy billing_stripe_customers_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'billing_stripe_customers', 'billing_stripe_customers_owner_select', ARRAY['authenticated'], 'policy billing_stripe_customers_owner_select applies to authenticated');
@@ -65,6 +66,7 @@ SELECT col_type_is('public', 'billing_stripe_products', 'updated_at', 'timestamp
 SELECT col_not_null('public', 'billing_stripe_products', 'updated_at', 'billing_stripe_products.updated_at is NOT NULL');
 SELECT col_is_pk('public', 'billing_stripe_products', ARRAY['id'], 'billing_stripe_products has primary key (id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_stripe_products"'::regclass), true, 'row-level security is enabled on billing_stripe_products');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_stripe_products"'::regclass), false, 'row-level security is not forced on billing_stripe_products');
 SELECT policies_are('public', 'billing_stripe_products', ARRAY['billing_stripe_products_public_select', 'billing_stripe_products_service_role_all'], 'billing_stripe_products has exactly its declared policies');
 SELECT policy_cmd_is('public', 'billing_stripe_products', 'billing_stripe_products_public_select', 'SELECT', 'policy billing_stripe_products_public_select is for SELECT');
 SELECT policy_roles_are('public', 'billing_stripe_products', 'billing_stripe_products_public_select', ARRAY['anon', 'authenticated'], 'policy billing_stripe_products_public_select applies to anon, authenticated');
@@ -103,6 +105,7 @@ SELECT fk_ok('public', 'billing_subscription_events', ARRAY['user_id'], 'public'
 SELECT fk_ok('public', 'billing_subscription_events', ARRAY['customer_id'], 'public', 'billing_stripe_customers', ARRAY['id'], 'billing_subscription_events(customer_id) references billing_stripe_customers(id)');
 SELECT fk_ok('public', 'billing_subscription_events', ARRAY['product_id'], 'public', 'billing_stripe_products', ARRAY['id'], 'billing_subscription_events(product_id) references billing_stripe_products(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_subscription_events"'::regclass), true, 'row-level security is enabled on billing_subscription_events');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_subscription_events"'::regclass), false, 'row-level security is not forced on billing_subscription_events');
 SELECT policies_are('public', 'billing_subscription_events', ARRAY['billing_subscription_events_owner_select', 'billing_subscription_events_service_role_all'], 'billing_subscription_events has exactly its declared policies');
 SELECT policy_cmd_is('public', 'billing_subscription_events', 'billing_subscription_events_owner_select', 'SELECT', 'policy billing_subscription_events_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'billing_subscription_events', 'billing_subscription_events_owner_select', ARRAY['authenticated'], 'policy billing_subscription_events_owner_select applies to authenticated');
@@ -135,6 +138,7 @@ SELECT fk_ok('public', 'billing_subscription_notifications', ARRAY['user_id'], '
 SELECT fk_ok('public', 'billing_subscription_notifications', ARRAY['customer_id'], 'public', 'billing_stripe_customers', ARRAY['id'], 'billing_subscription_notifications(customer_id) references billing_stripe_customers(id)');
 SELECT fk_ok('public', 'billing_subscription_notifications', ARRAY['subscription_event_id'], 'public', 'billing_subscription_events', ARRAY['id'], 'billing_subscription_notifications(subscription_event_id) references billing_subscription_events(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_subscription_notifications"'::regclass), true, 'row-level security is enabled on billing_subscription_notifications');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."billing_subscription_notifications"'::regclass), false, 'row-level security is not forced on billing_subscription_notifications');
 SELECT policies_are('public', 'billing_subscription_notifications', ARRAY['billing_subscription_notifications_owner_select', 'billing_subscription_notifications_owner_update', 'billing_subscription_notifications_service_role_all'], 'billing_subscription_notifications has exactly its declared policies');
 SELECT policy_cmd_is('public', 'billing_subscription_notifications', 'billing_subscription_notifications_owner_select', 'SELECT', 'policy billing_subscription_notifications_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'billing_subscription_notifications', 'billing_subscription_notifications_owner_select', ARRAY['authenticated'], 'policy billing_subscription_notifications_owner_select applies to authenticated');

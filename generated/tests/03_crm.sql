@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(135);
+SELECT plan(139);
 
 SELECT has_table('public', 'crm_leads', 'table public.crm_leads exists');
 SELECT col_type_is('public', 'crm_leads', 'id', 'uuid', 'crm_leads.id is uuid');
@@ -41,6 +41,7 @@ SELECT col_is_pk('public', 'crm_leads', ARRAY['id'], 'crm_leads has primary key 
 SELECT fk_ok('public', 'crm_leads', ARRAY['owner_id'], 'public', 'user_profiles', ARRAY['id'], 'crm_leads(owner_id) references user_profiles(id)');
 SELECT fk_ok('public', 'crm_leads', ARRAY['workspace_id'], 'public', 'workspaces', ARRAY['id'], 'crm_leads(workspace_id) references workspaces(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_leads"'::regclass), true, 'row-level security is enabled on crm_leads');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_leads"'::regclass), false, 'row-level security is not forced on crm_leads');
 SELECT policies_are('public', 'crm_leads', ARRAY['crm_leads_owner_insert', 'crm_leads_owner_update', 'crm_leads_owner_delete', 'crm_leads_authenticated_select', 'crm_leads_service_role_all'], 'crm_leads has exactly its declared policies');
 SELECT policy_cmd_is('public', 'crm_leads', 'crm_leads_owner_insert', 'INSERT', 'policy crm_leads_owner_insert is for INSERT');
 SELECT policy_roles_are('public', 'crm_leads', 'crm_leads_owner_insert', ARRAY['authenticated'], 'policy crm_leads_owner_insert applies to authenticated');
@@ -81,6 +82,7 @@ SELECT col_not_null('public', 'crm_contacts', 'updated_at', 'crm_contacts.update
 SELECT col_is_pk('public', 'crm_contacts', ARRAY['id'], 'crm_contacts has primary key (id)');
 SELECT fk_ok('public', 'crm_contacts', ARRAY['owner_id'], 'public', 'user_profiles', ARRAY['id'], 'crm_contacts(owner_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_contacts"'::regclass), true, 'row-level security is enabled on crm_contacts');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_contacts"'::regclass), false, 'row-level security is not forced on crm_contacts');
 SELECT policies_are('public', 'crm_contacts', ARRAY['crm_contacts_owner_all', 'crm_contacts_service_role_all'], 'crm_contacts has exactly its declared policies');
 SELECT policy_cmd_is('public', 'crm_contacts', 'crm_contacts_owner_all', 'ALL', 'policy crm_contacts_owner_all is for ALL');
 SELECT policy_roles_are('public', 'crm_contacts', 'crm_contacts_owner_all', ARRAY['authenticated'], 'policy crm_contacts_owner_all applies to authenticated');
@@ -102,6 +104,7 @@ SELECT col_is_pk('public', 'crm_lead_contacts', ARRAY['lead_id', 'contact_id'], 
 SELECT fk_ok('public', 'crm_lead_contacts', ARRAY['lead_id'], 'public', 'crm_leads', ARRAY['id'], 'crm_lead_contacts(lead_id) references crm_leads(id)');
 SELECT fk_ok('public', 'crm_lead_contacts', ARRAY['contact_id'], 'public', 'crm_contacts', ARRAY['id'], 'crm_lead_contacts(contact_id) references crm_contacts(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_lead_contacts"'::regclass), true, 'row-level security is enabled on crm_lead_contacts');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_lead_contacts"'::regclass), false, 'row-level security is not forced on crm_lead_contacts');
 SELECT policies_are('public', 'crm_lead_contacts', ARRAY['crm_lead_contacts_owner_all', 'crm_lead_contacts_service_role_all'], 'crm_lead_contacts has exactly its declared policies');
 SELECT policy_cmd_is('public', 'crm_lead_contacts', 'crm_lead_contacts_owner_all', 'ALL', 'policy crm_lead_contacts_owner_all is for ALL');
 SELECT policy_roles_are('public', 'crm_lead_contacts', 'crm_lead_contacts_owner_all', ARRAY['authenticated'], 'policy crm_lead_contacts_owner_all applies to authenticated');
@@ -129,6 +132,7 @@ SELECT col_is_pk('public', 'crm_lead_notes', ARRAY['id'], 'crm_lead_notes has pr
 SELECT fk_ok('public', 'crm_lead_notes', ARRAY['lead_id'], 'public', 'crm_leads', ARRAY['id'], 'crm_lead_notes(lead_id) references crm_leads(id)');
 SELECT fk_ok('public', 'crm_lead_notes', ARRAY['author_id'], 'public', 'user_profiles', ARRAY['id'], 'crm_lead_notes(author_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_lead_notes"'::regclass), true, 'row-level security is enabled on crm_lead_notes');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."crm_lead_notes"'::regclass), false, 'row-level security is not forced on crm_lead_notes');
 SELECT policies_are('public', 'crm_lead_notes', ARRAY['crm_lead_notes_lead_owner_select', 'crm_lead_notes_author_insert', 'crm_lead_notes_author_update', 'crm_lead_notes_author_delete', 'crm_lead_notes_service_role_all'], 'crm_lead_notes has exactly its declared policies');
 SELECT policy_cmd_is('public', 'crm_lead_notes', 'crm_lead_notes_lead_owner_select', 'SELECT', 'policy crm_lead_notes_lead_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'crm_lead_notes', 'crm_lead_notes_lead_owner_select', ARRAY['authenticated'], 'policy crm_lead_notes_lead_owner_select applies to authenticated');

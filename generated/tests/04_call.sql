@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(105);
+SELECT plan(108);
 
 SELECT has_table('public', 'call_logs', 'table public.call_logs exists');
 SELECT col_type_is('public', 'call_logs', 'id', 'uuid', 'call_logs.id is uuid');
@@ -41,6 +41,7 @@ SELECT col_is_pk('public', 'call_logs', ARRAY['id'], 'call_logs has primary key 
 SELECT fk_ok('public', 'call_logs', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'call_logs(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'call_logs', ARRAY['lead_id'], 'public', 'crm_leads', ARRAY['id'], 'call_logs(lead_id) references crm_leads(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."call_logs"'::regclass), true, 'row-level security is enabled on call_logs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."call_logs"'::regclass), false, 'row-level security is not forced on call_logs');
 SELECT policies_are('public', 'call_logs', ARRAY['call_logs_owner_select', 'call_logs_owner_insert', 'call_logs_service_role_all'], 'call_logs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'call_logs', 'call_logs_owner_select', 'SELECT', 'policy call_logs_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'call_logs', 'call_logs_owner_select', ARRAY['authenticated'], 'policy call_logs_owner_select applies to authenticated');
@@ -75,6 +76,7 @@ SELECT col_not_null('public', 'call_transcripts', 'updated_at', 'call_transcript
 SELECT col_is_pk('public', 'call_transcripts', ARRAY['id'], 'call_transcripts has primary key (id)');
 SELECT fk_ok('public', 'call_transcripts', ARRAY['call_id'], 'public', 'call_logs', ARRAY['id'], 'call_transcripts(call_id) references call_logs(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."call_transcripts"'::regclass), true, 'row-level security is enabled on call_transcripts');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."call_transcripts"'::regclass), false, 'row-level security is not forced on call_transcripts');
 SELECT policies_are('public', 'call_transcripts', ARRAY['call_transcripts_owner_select', 'call_transcripts_service_role_all'], 'call_transcripts has exactly its declared policies');
 SELECT policy_cmd_is('public', 'call_transcripts', 'call_transcripts_owner_select', 'SELECT', 'policy call_transcripts_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'call_transcripts', 'call_transcripts_owner_select', ARRAY['authenticated'], 'policy call_transcripts_owner_select applies to authenticated');
@@ -105,6 +107,7 @@ SELECT col_not_null('public', 'call_transcript_segments', 'created_at', 'call_tr
 SELECT col_is_pk('public', 'call_transcript_segments', ARRAY['id'], 'call_transcript_segments has primary key (id)');
 SELECT fk_ok('public', 'call_transcript_segments', ARRAY['transcript_id'], 'public', 'call_transcripts', ARRAY['id'], 'call_transcript_segments(transcript_id) references call_transcripts(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."call_transcript_segments"'::regclass), true, 'row-level security is enabled on call_transcript_segments');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."call_transcript_segments"'::regclass), false, 'row-level security is not forced on call_transcript_segments');
 SELECT policies_are('public', 'call_transcript_segments', ARRAY['call_transcript_segments_owner_select', 'call_transcript_segments_service_role_all'], 'call_transcript_segments has exactly its declared policies');
 SELECT policy_cmd_is('public', 'call_transcript_segments', 'call_transcript_segments_owner_select', 'SELECT', 'policy call_transcript_segments_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'call_transcript_segments', 'call_transcript_segments_owner_select', ARRAY['authenticated'], 'policy call_transcript_segments_owner_select applies to authenticated');

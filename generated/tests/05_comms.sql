@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(116);
+SELECT plan(119);
 
 SELECT has_table('public', 'comms_messages', 'table public.comms_messages exists');
 SELECT col_type_is('public', 'comms_messages', 'id', 'uuid', 'comms_messages.id is uuid');
@@ -41,6 +41,7 @@ SELECT col_is_pk('public', 'comms_messages', ARRAY['id'], 'comms_messages has pr
 SELECT fk_ok('public', 'comms_messages', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'comms_messages(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'comms_messages', ARRAY['lead_id'], 'public', 'crm_leads', ARRAY['id'], 'comms_messages(lead_id) references crm_leads(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."comms_messages"'::regclass), true, 'row-level security is enabled on comms_messages');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."comms_messages"'::regclass), false, 'row-level security is not forced on comms_messages');
 SELECT policies_are('public', 'comms_messages', ARRAY['comms_messages_owner_select', 'comms_messages_owner_insert', 'comms_messages_service_role_all'], 'comms_messages has exactly its declared policies');
 SELECT policy_cmd_is('public', 'comms_messages', 'comms_messages_owner_select', 'SELECT', 'policy comms_messages_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'comms_messages', 'comms_messages_owner_select', ARRAY['authenticated'], 'policy comms_messages_owner_select applies to authenticated');
@@ -83,6 +84,7 @@ SELECT fk_ok('public', 'comms_scheduled_messages', ARRAY['user_id'], 'public', '
 SELECT fk_ok('public', 'comms_scheduled_messages', ARRAY['lead_id'], 'public', 'crm_leads', ARRAY['id'], 'comms_scheduled_messages(lead_id) references crm_leads(id)');
 SELECT fk_ok('public', 'comms_scheduled_messages', ARRAY['sent_message_id'], 'public', 'comms_messages', ARRAY['id'], 'comms_scheduled_messages(sent_message_id) references comms_messages(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."comms_scheduled_messages"'::regclass), true, 'row-level security is enabled on comms_scheduled_messages');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."comms_scheduled_messages"'::regclass), false, 'row-level security is not forced on comms_scheduled_messages');
 SELECT policies_are('public', 'comms_scheduled_messages', ARRAY['comms_scheduled_messages_owner_all', 'comms_scheduled_messages_service_role_all'], 'comms_scheduled_messages has exactly its declared policies');
 SELECT policy_cmd_is('public', 'comms_scheduled_messages', 'comms_scheduled_messages_owner_all', 'ALL', 'policy comms_scheduled_messages_owner_all is for ALL');
 SELECT policy_roles_are('public', 'comms_scheduled_messages', 'comms_scheduled_messages_owner_all', ARRAY['authenticated'], 'policy comms_scheduled_messages_owner_all applies to authenticated');
@@ -116,6 +118,7 @@ SELECT col_is_pk('public', 'comms_email_logs', ARRAY['id'], 'comms_email_logs ha
 SELECT fk_ok('public', 'comms_email_logs', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'comms_email_logs(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'comms_email_logs', ARRAY['message_id'], 'public', 'comms_messages', ARRAY['id'], 'comms_email_logs(message_id) references comms_messages(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."comms_email_logs"'::regclass), true, 'row-level security is enabled on comms_email_logs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."comms_email_logs"'::regclass), false, 'row-level security is not forced on comms_email_logs');
 SELECT policies_are('public', 'comms_email_logs', ARRAY['comms_email_logs_owner_select', 'comms_email_logs_service_role_all'], 'comms_email_logs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'comms_email_logs', 'comms_email_logs_owner_select', 'SELECT', 'policy comms_email_logs_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'comms_email_logs', 'comms_email_logs_owner_select', ARRAY['authenticated'], 'policy comms_email_logs_owner_select applies to authenticated');

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(581);
+SELECT plan(599);
 
 SELECT has_table('public', 're_properties', 'table public.re_properties exists');
 SELECT col_type_is('public', 're_properties', 'id', 'uuid', 're_properties.id is uuid');
@@ -41,6 +41,7 @@ SELECT col_is_pk('public', 're_properties', ARRAY['id'], 're_properties has prim
 SELECT fk_ok('public', 're_properties', ARRAY['owner_id'], 'public', 'user_profiles', ARRAY['id'], 're_properties(owner_id) references user_profiles(id)');
 SELECT fk_ok('public', 're_properties', ARRAY['workspace_id'], 'public', 'workspaces', ARRAY['id'], 're_properties(workspace_id) references workspaces(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_properties"'::regclass), true, 'row-level security is enabled on re_properties');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_properties"'::regclass), false, 'row-level security is not forced on re_properties');
 SELECT policies_are('public', 're_properties', ARRAY['re_properties_owner_insert', 're_properties_owner_update', 're_properties_owner_delete', 're_properties_authenticated_select', 're_properties_service_role_all'], 're_properties has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_properties', 're_properties_owner_insert', 'INSERT', 'policy re_properties_owner_insert is for INSERT');
 SELECT policy_roles_are('public', 're_properties', 're_properties_owner_insert', ARRAY['authenticated'], 'policy re_properties_owner_insert applies to authenticated');
@@ -76,6 +77,7 @@ SELECT col_is_pk('public', 're_property_photos', ARRAY['id'], 're_property_photo
 SELECT fk_ok('public', 're_property_photos', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_property_photos(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_property_photos', ARRAY['uploaded_by'], 'public', 'user_profiles', ARRAY['id'], 're_property_photos(uploaded_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_photos"'::regclass), true, 'row-level security is enabled on re_property_photos');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_photos"'::regclass), false, 'row-level security is not forced on re_property_photos');
 SELECT policies_are('public', 're_property_photos', ARRAY['re_property_photos_owner_insert', 're_property_photos_owner_update', 're_property_photos_owner_delete', 're_property_photos_public_select', 're_property_photos_authenticated_select', 're_property_photos_service_role_all'], 're_property_photos has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_property_photos', 're_property_photos_owner_insert', 'INSERT', 'policy re_property_photos_owner_insert is for INSERT');
 SELECT policy_roles_are('public', 're_property_photos', 're_property_photos_owner_insert', ARRAY['authenticated'], 'policy re_property_photos_owner_insert applies to authenticated');
@@ -115,6 +117,7 @@ SELECT col_is_pk('public', 're_property_documents', ARRAY['id'], 're_property_do
 SELECT fk_ok('public', 're_property_documents', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_property_documents(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_property_documents', ARRAY['uploaded_by'], 'public', 'user_profiles', ARRAY['id'], 're_property_documents(uploaded_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_documents"'::regclass), true, 'row-level security is enabled on re_property_documents');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_documents"'::regclass), false, 'row-level security is not forced on re_property_documents');
 SELECT policies_are('public', 're_property_documents', ARRAY['re_property_documents_owner_all', 're_property_documents_service_role_all'], 're_property_documents has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_property_documents', 're_property_documents_owner_all', 'ALL', 'policy re_property_documents_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_property_documents', 're_property_documents_owner_all', ARRAY['authenticated'], 'policy re_property_documents_owner_all applies to authenticated');
@@ -152,6 +155,7 @@ SELECT col_is_pk('public', 're_property_analyses', ARRAY['id'], 're_property_ana
 SELECT fk_ok('public', 're_property_analyses', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_property_analyses(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_property_analyses', ARRAY['created_by'], 'public', 'user_profiles', ARRAY['id'], 're_property_analyses(created_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_analyses"'::regclass), true, 'row-level security is enabled on re_property_analyses');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_analyses"'::regclass), false, 'row-level security is not forced on re_property_analyses');
 SELECT policies_are('public', 're_property_analyses', ARRAY['re_property_analyses_owner_all', 're_property_analyses_service_role_all'], 're_property_analyses has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_property_analyses', 're_property_analyses_owner_all', 'ALL', 'policy re_property_analyses_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_property_analyses', 're_property_analyses_owner_all', ARRAY['authenticated'], 'policy re_property_analyses_owner_all applies to authenticated');
@@ -178,6 +182,7 @@ SELECT col_not_null('public', 're_property_valuations', 'created_at', 're_proper
 SELECT col_is_pk('public', 're_property_valuations', ARRAY['id'], 're_property_valuations has primary key (id)');
 SELECT fk_ok('public', 're_property_valuations', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_property_valuations(property_id) references re_properties(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_valuations"'::regclass), true, 'row-level security is enabled on re_property_valuations');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_valuations"'::regclass), false, 'row-level security is not forced on re_property_valuations');
 SELECT policies_are('public', 're_property_valuations', ARRAY['re_property_valuations_owner_all', 're_property_valuations_service_role_all'], 're_property_valuations has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_property_valuations', 're_property_valuations_owner_all', 'ALL', 'policy re_property_valuations_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_property_valuations', 're_property_valuations_owner_all', ARRAY['authenticated'], 'policy re_property_valuations_owner_all applies to authenticated');
@@ -208,6 +213,7 @@ SELECT col_not_null('public', 're_comparable_sales', 'created_at', 're_comparabl
 SELECT col_is_pk('public', 're_comparable_sales', ARRAY['id'], 're_comparable_sales has primary key (id)');
 SELECT fk_ok('public', 're_comparable_sales', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_comparable_sales(property_id) references re_properties(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_comparable_sales"'::regclass), true, 'row-level security is enabled on re_comparable_sales');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_comparable_sales"'::regclass), false, 'row-level security is not forced on re_comparable_sales');
 SELECT policies_are('public', 're_comparable_sales', ARRAY['re_comparable_sales_owner_all', 're_comparable_sales_service_role_all'], 're_comparable_sales has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_comparable_sales', 're_comparable_sales_owner_all', 'ALL', 'policy re_comparable_sales_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_comparable_sales', 're_comparable_sales_owner_all', ARRAY['authenticated'], 'policy re_comparable_sales_owner_all applies to authenticated');
@@ -243,6 +249,7 @@ SELECT col_is_pk('public', 're_listings', ARRAY['id'], 're_listings has primary 
 SELECT fk_ok('public', 're_listings', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_listings(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_listings', ARRAY['listed_by'], 'public', 'user_profiles', ARRAY['id'], 're_listings(listed_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_listings"'::regclass), true, 'row-level security is enabled on re_listings');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_listings"'::regclass), false, 'row-level security is not forced on re_listings');
 SELECT policies_are('public', 're_listings', ARRAY['re_listings_public_select', 're_listings_authenticated_select', 're_listings_owner_insert', 're_listings_owner_update', 're_listings_owner_delete', 're_listings_service_role_all'], 're_listings has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_listings', 're_listings_public_select', 'SELECT', 'policy re_listings_public_select is for SELECT');
 SELECT policy_roles_are('public', 're_listings', 're_listings_public_select', ARRAY['anon'], 'policy re_listings_public_select applies to anon');
@@ -284,6 +291,7 @@ SELECT col_is_pk('public', 're_listing_inquiries', ARRAY['id'], 're_listing_inqu
 SELECT fk_ok('public', 're_listing_inquiries', ARRAY['listing_id'], 'public', 're_listings', ARRAY['id'], 're_listing_inquiries(listing_id) references re_listings(id)');
 SELECT fk_ok('public', 're_listing_inquiries', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 're_listing_inquiries(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_listing_inquiries"'::regclass), true, 'row-level security is enabled on re_listing_inquiries');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_listing_inquiries"'::regclass), false, 'row-level security is not forced on re_listing_inquiries');
 SELECT policies_are('public', 're_listing_inquiries', ARRAY['re_listing_inquiries_anon_insert', 're_listing_inquiries_inquirer_insert', 're_listing_inquiries_participant_select', 're_listing_inquiries_lister_update', 're_listing_inquiries_service_role_all'], 're_listing_inquiries has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_listing_inquiries', 're_listing_inquiries_anon_insert', 'INSERT', 'policy re_listing_inquiries_anon_insert is for INSERT');
 SELECT policy_roles_are('public', 're_listing_inquiries', 're_listing_inquiries_anon_insert', ARRAY['anon'], 'policy re_listing_inquiries_anon_insert applies to anon');
@@ -309,6 +317,7 @@ SELECT col_is_pk('public', 're_listing_favorites', ARRAY['user_id', 'listing_id'
 SELECT fk_ok('public', 're_listing_favorites', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 're_listing_favorites(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 're_listing_favorites', ARRAY['listing_id'], 'public', 're_listings', ARRAY['id'], 're_listing_favorites(listing_id) references re_listings(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_listing_favorites"'::regclass), true, 'row-level security is enabled on re_listing_favorites');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_listing_favorites"'::regclass), false, 'row-level security is not forced on re_listing_favorites');
 SELECT policies_are('public', 're_listing_favorites', ARRAY['re_listing_favorites_owner_select', 're_listing_favorites_owner_insert', 're_listing_favorites_owner_delete', 're_listing_favorites_service_role_all'], 're_listing_favorites has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_listing_favorites', 're_listing_favorites_owner_select', 'SELECT', 'policy re_listing_favorites_owner_select is for SELECT');
 SELECT policy_roles_are('public', 're_listing_favorites', 're_listing_favorites_owner_select', ARRAY['authenticated'], 'policy re_listing_favorites_owner_select applies to authenticated');
@@ -348,6 +357,7 @@ SELECT col_is_pk('public', 're_offers', ARRAY['id'], 're_offers has primary key 
 SELECT fk_ok('public', 're_offers', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_offers(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_offers', ARRAY['submitted_by'], 'public', 'user_profiles', ARRAY['id'], 're_offers(submitted_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_offers"'::regclass), true, 'row-level security is enabled on re_offers');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_offers"'::regclass), false, 'row-level security is not forced on re_offers');
 SELECT policies_are('public', 're_offers', ARRAY['re_offers_submitter_insert', 're_offers_submitter_update', 're_offers_submitter_delete', 're_offers_authenticated_select', 're_offers_service_role_all'], 're_offers has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_offers', 're_offers_submitter_insert', 'INSERT', 'policy re_offers_submitter_insert is for INSERT');
 SELECT policy_roles_are('public', 're_offers', 're_offers_submitter_insert', ARRAY['authenticated'], 'policy re_offers_submitter_insert applies to authenticated');
@@ -385,6 +395,7 @@ SELECT col_is_pk('public', 're_repair_estimates', ARRAY['id'], 're_repair_estima
 SELECT fk_ok('public', 're_repair_estimates', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_repair_estimates(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_repair_estimates', ARRAY['analysis_id'], 'public', 're_property_analyses', ARRAY['id'], 're_repair_estimates(analysis_id) references re_property_analyses(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_repair_estimates"'::regclass), true, 'row-level security is enabled on re_repair_estimates');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_repair_estimates"'::regclass), false, 'row-level security is not forced on re_repair_estimates');
 SELECT policies_are('public', 're_repair_estimates', ARRAY['re_repair_estimates_owner_all', 're_repair_estimates_service_role_all'], 're_repair_estimates has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_repair_estimates', 're_repair_estimates_owner_all', 'ALL', 'policy re_repair_estimates_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_repair_estimates', 're_repair_estimates_owner_all', ARRAY['authenticated'], 'policy re_repair_estimates_owner_all applies to authenticated');
@@ -411,6 +422,7 @@ SELECT col_not_null('public', 're_rental_estimates', 'created_at', 're_rental_es
 SELECT col_is_pk('public', 're_rental_estimates', ARRAY['id'], 're_rental_estimates has primary key (id)');
 SELECT fk_ok('public', 're_rental_estimates', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_rental_estimates(property_id) references re_properties(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_rental_estimates"'::regclass), true, 'row-level security is enabled on re_rental_estimates');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_rental_estimates"'::regclass), false, 'row-level security is not forced on re_rental_estimates');
 SELECT policies_are('public', 're_rental_estimates', ARRAY['re_rental_estimates_owner_all', 're_rental_estimates_service_role_all'], 're_rental_estimates has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_rental_estimates', 're_rental_estimates_owner_all', 'ALL', 'policy re_rental_estimates_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_rental_estimates', 're_rental_estimates_owner_all', ARRAY['authenticated'], 'policy re_rental_estimates_owner_all applies to authenticated');
@@ -440,6 +452,7 @@ SELECT col_type_is('public', 're_market_stats', 'updated_at', 'timestamp with ti
 SELECT col_not_null('public', 're_market_stats', 'updated_at', 're_market_stats.updated_at is NOT NULL');
 SELECT col_is_pk('public', 're_market_stats', ARRAY['id'], 're_market_stats has primary key (id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_market_stats"'::regclass), true, 'row-level security is enabled on re_market_stats');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_market_stats"'::regclass), false, 'row-level security is not forced on re_market_stats');
 SELECT policies_are('public', 're_market_stats', ARRAY['re_market_stats_public_select', 're_market_stats_service_role_all'], 're_market_stats has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_market_stats', 're_market_stats_public_select', 'SELECT', 'policy re_market_stats_public_select is for SELECT');
 SELECT policy_roles_are('public', 're_market_stats', 're_market_stats_public_select', ARRAY['anon', 'authenticated'], 'policy re_market_stats_public_select applies to anon, authenticated');
@@ -468,6 +481,7 @@ SELECT col_not_null('public', 're_saved_searches', 'updated_at', 're_saved_searc
 SELECT col_is_pk('public', 're_saved_searches', ARRAY['id'], 're_saved_searches has primary key (id)');
 SELECT fk_ok('public', 're_saved_searches', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 're_saved_searches(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_saved_searches"'::regclass), true, 'row-level security is enabled on re_saved_searches');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_saved_searches"'::regclass), false, 'row-level security is not forced on re_saved_searches');
 SELECT policies_are('public', 're_saved_searches', ARRAY['re_saved_searches_owner_all', 're_saved_searches_service_role_all'], 're_saved_searches has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_saved_searches', 're_saved_searches_owner_all', 'ALL', 'policy re_saved_searches_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_saved_searches', 're_saved_searches_owner_all', ARRAY['authenticated'], 'policy re_saved_searches_owner_all applies to authenticated');
@@ -501,6 +515,7 @@ SELECT col_is_pk('public', 're_inspections', ARRAY['id'], 're_inspections has pr
 SELECT fk_ok('public', 're_inspections', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_inspections(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_inspections', ARRAY['report_document_id'], 'public', 're_property_documents', ARRAY['id'], 're_inspections(report_document_id) references re_property_documents(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_inspections"'::regclass), true, 'row-level security is enabled on re_inspections');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_inspections"'::regclass), false, 'row-level security is not forced on re_inspections');
 SELECT policies_are('public', 're_inspections', ARRAY['re_inspections_owner_all', 're_inspections_service_role_all'], 're_inspections has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_inspections', 're_inspections_owner_all', 'ALL', 'policy re_inspections_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_inspections', 're_inspections_owner_all', ARRAY['authenticated'], 'policy re_inspections_owner_all applies to authenticated');
@@ -526,6 +541,7 @@ SELECT col_is_pk('public', 're_property_notes', ARRAY['id'], 're_property_notes 
 SELECT fk_ok('public', 're_property_notes', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_property_notes(property_id) references re_properties(id)');
 SELECT fk_ok('public', 're_property_notes', ARRAY['author_id'], 'public', 'user_profiles', ARRAY['id'], 're_property_notes(author_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_notes"'::regclass), true, 'row-level security is enabled on re_property_notes');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_property_notes"'::regclass), false, 'row-level security is not forced on re_property_notes');
 SELECT policies_are('public', 're_property_notes', ARRAY['re_property_notes_authenticated_select', 're_property_notes_author_insert', 're_property_notes_author_update', 're_property_notes_author_delete', 're_property_notes_service_role_all'], 're_property_notes has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_property_notes', 're_property_notes_authenticated_select', 'SELECT', 'policy re_property_notes_authenticated_select is for SELECT');
 SELECT policy_roles_are('public', 're_property_notes', 're_property_notes_authenticated_select', ARRAY['authenticated'], 'policy re_property_notes_authenticated_select applies to authenticated');
@@ -558,6 +574,7 @@ SELECT col_not_null('public', 're_portfolios', 'updated_at', 're_portfolios.upda
 SELECT col_is_pk('public', 're_portfolios', ARRAY['id'], 're_portfolios has primary key (id)');
 SELECT fk_ok('public', 're_portfolios', ARRAY['owner_id'], 'public', 'user_profiles', ARRAY['id'], 're_portfolios(owner_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_portfolios"'::regclass), true, 'row-level security is enabled on re_portfolios');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_portfolios"'::regclass), false, 'row-level security is not forced on re_portfolios');
 SELECT policies_are('public', 're_portfolios', ARRAY['re_portfolios_owner_all', 're_portfolios_service_role_all'], 're_portfolios has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_portfolios', 're_portfolios_owner_all', 'ALL', 'policy re_portfolios_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_portfolios', 're_portfolios_owner_all', ARRAY['authenticated'], 'policy re_portfolios_owner_all applies to authenticated');
@@ -581,6 +598,7 @@ SELECT col_is_pk('public', 're_portfolio_properties', ARRAY['portfolio_id', 'pro
 SELECT fk_ok('public', 're_portfolio_properties', ARRAY['portfolio_id'], 'public', 're_portfolios', ARRAY['id'], 're_portfolio_properties(portfolio_id) references re_portfolios(id)');
 SELECT fk_ok('public', 're_portfolio_properties', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 're_portfolio_properties(property_id) references re_properties(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_portfolio_properties"'::regclass), true, 'row-level security is enabled on re_portfolio_properties');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."re_portfolio_properties"'::regclass), false, 'row-level security is not forced on re_portfolio_properties');
 SELECT policies_are('public', 're_portfolio_properties', ARRAY['re_portfolio_properties_owner_all', 're_portfolio_properties_service_role_all'], 're_portfolio_properties has exactly its declared policies');
 SELECT policy_cmd_is('public', 're_portfolio_properties', 're_portfolio_properties_owner_all', 'ALL', 'policy re_portfolio_properties_owner_all is for ALL');
 SELECT policy_roles_are('public', 're_portfolio_properties', 're_portfolio_properties_owner_all', ARRAY['authenticated'], 'policy re_portfolio_properties_owner_all applies to authenticated');

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(82);
+SELECT plan(84);
 
 SELECT has_table('public', 'deals', 'table public.deals exists');
 SELECT col_type_is('public', 'deals', 'id', 'uuid', 'deals.id is uuid');
@@ -41,6 +41,7 @@ SELECT fk_ok('public', 'deals', ARRAY['workspace_id'], 'public', 'workspaces', A
 SELECT fk_ok('public', 'deals', ARRAY['lead_id'], 'public', 'crm_leads', ARRAY['id'], 'deals(lead_id) references crm_leads(id)');
 SELECT fk_ok('public', 'deals', ARRAY['property_id'], 'public', 're_properties', ARRAY['id'], 'deals(property_id) references re_properties(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."deals"'::regclass), true, 'row-level security is enabled on deals');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."deals"'::regclass), false, 'row-level security is not forced on deals');
 SELECT policies_are('public', 'deals', ARRAY['deals_owner_insert', 'deals_owner_update', 'deals_owner_delete', 'deals_authenticated_select', 'deals_service_role_all'], 'deals has exactly its declared policies');
 SELECT policy_cmd_is('public', 'deals', 'deals_owner_insert', 'INSERT', 'policy deals_owner_insert is for INSERT');
 SELECT policy_roles_are('public', 'deals', 'deals_owner_insert', ARRAY['authenticated'], 'policy deals_owner_insert applies to authenticated');
@@ -76,6 +77,7 @@ SELECT col_is_pk('public', 'deal_events', ARRAY['id'], 'deal_events has primary 
 SELECT fk_ok('public', 'deal_events', ARRAY['deal_id'], 'public', 'deals', ARRAY['id'], 'deal_events(deal_id) references deals(id)');
 SELECT fk_ok('public', 'deal_events', ARRAY['actor_id'], 'public', 'user_profiles', ARRAY['id'], 'deal_events(actor_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."deal_events"'::regclass), true, 'row-level security is enabled on deal_events');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."deal_events"'::regclass), false, 'row-level security is not forced on deal_events');
 SELECT policies_are('public', 'deal_events', ARRAY['deal_events_deal_owner_select', 'deal_events_deal_owner_insert', 'deal_events_service_role_all'], 'deal_events has exactly its declared policies');
 SELECT policy_cmd_is('public', 'deal_events', 'deal_events_deal_owner_select', 'SELECT', 'policy deal_events_deal_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'deal_events', 'deal_events_deal_owner_select', ARRAY['authenticated'], 'policy deal_events_deal_owner_select applies to authenticated');

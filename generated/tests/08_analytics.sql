@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(71);
+SELECT plan(73);
 
 SELECT has_table('public', 'analytics_feature_usage_stats', 'table public.analytics_feature_usage_stats exists');
 SELECT col_type_is('public', 'analytics_feature_usage_stats', 'id', 'uuid', 'analytics_feature_usage_stats.id is uuid');
@@ -29,6 +29,7 @@ SELECT col_is_pk('public', 'analytics_feature_usage_stats', ARRAY['id'], 'analyt
 SELECT fk_ok('public', 'analytics_feature_usage_stats', ARRAY['feature_key'], 'public', 'system_feature_flags', ARRAY['key'], 'analytics_feature_usage_stats(feature_key) references system_feature_flags(key)');
 SELECT fk_ok('public', 'analytics_feature_usage_stats', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'analytics_feature_usage_stats(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."analytics_feature_usage_stats"'::regclass), true, 'row-level security is enabled on analytics_feature_usage_stats');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."analytics_feature_usage_stats"'::regclass), false, 'row-level security is not forced on analytics_feature_usage_stats');
 SELECT policies_are('public', 'analytics_feature_usage_stats', ARRAY['analytics_feature_usage_stats_owner_select', 'analytics_feature_usage_stats_service_role_all'], 'analytics_feature_usage_stats has exactly its declared policies');
 SELECT policy_cmd_is('public', 'analytics_feature_usage_stats', 'analytics_feature_usage_stats_owner_select', 'SELECT', 'policy analytics_feature_usage_stats_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'analytics_feature_usage_stats', 'analytics_feature_usage_stats_owner_select', ARRAY['authenticated'], 'policy analytics_feature_usage_stats_owner_select applies to authenticated');
@@ -61,6 +62,7 @@ SELECT col_not_null('public', 'analytics_daily_metrics', 'updated_at', 'analytic
 SELECT col_is_pk('public', 'analytics_daily_metrics', ARRAY['id'], 'analytics_daily_metrics has primary key (id)');
 SELECT fk_ok('public', 'analytics_daily_metrics', ARRAY['workspace_id'], 'public', 'workspaces', ARRAY['id'], 'analytics_daily_metrics(workspace_id) references workspaces(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."analytics_daily_metrics"'::regclass), true, 'row-level security is enabled on analytics_daily_metrics');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."analytics_daily_metrics"'::regclass), false, 'row-level security is not forced on analytics_daily_metrics');
 SELECT policies_are('public', 'analytics_daily_metrics', ARRAY['analytics_daily_metrics_member_select', 'analytics_daily_metrics_service_role_all'], 'analytics_daily_metrics has exactly its declared policies');
 SELECT policy_cmd_is('public', 'analytics_daily_metrics', 'analytics_daily_metrics_member_select', 'SELECT', 'policy analytics_daily_metrics_member_select is for SELECT');
 SELECT policy_roles_are('public', 'analytics_daily_metrics', 'analytics_daily_metrics_member_select', ARRAY['authenticated'], 'policy analytics_daily_metrics_member_select applies to authenticated');

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(77);
+SELECT plan(79);
 
 SELECT has_table('public', 'assistant_sessions', 'table public.assistant_sessions exists');
 SELECT col_type_is('public', 'assistant_sessions', 'id', 'uuid', 'assistant_sessions.id is uuid');
@@ -33,6 +33,7 @@ SELECT col_is_pk('public', 'assistant_sessions', ARRAY['id'], 'assistant_session
 SELECT fk_ok('public', 'assistant_sessions', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'assistant_sessions(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'assistant_sessions', ARRAY['deal_id'], 'public', 'deals', ARRAY['id'], 'assistant_sessions(deal_id) references deals(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."assistant_sessions"'::regclass), true, 'row-level security is enabled on assistant_sessions');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."assistant_sessions"'::regclass), false, 'row-level security is not forced on assistant_sessions');
 SELECT policies_are('public', 'assistant_sessions', ARRAY['assistant_sessions_owner_all', 'assistant_sessions_service_role_all'], 'assistant_sessions has exactly its declared policies');
 SELECT policy_cmd_is('public', 'assistant_sessions', 'assistant_sessions_owner_all', 'ALL', 'policy assistant_sessions_owner_all is for ALL');
 SELECT policy_roles_are('public', 'assistant_sessions', 'assistant_sessions_owner_all', ARRAY['authenticated'], 'policy assistant_sessions_owner_all applies to authenticated');
@@ -75,6 +76,7 @@ SELECT fk_ok('public', 'assistant_jobs', ARRAY['user_id'], 'public', 'user_profi
 SELECT fk_ok('public', 'assistant_jobs', ARRAY['session_id'], 'public', 'assistant_sessions', ARRAY['id'], 'assistant_jobs(session_id) references assistant_sessions(id)');
 SELECT fk_ok('public', 'assistant_jobs', ARRAY['deal_id'], 'public', 'deals', ARRAY['id'], 'assistant_jobs(deal_id) references deals(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."assistant_jobs"'::regclass), true, 'row-level security is enabled on assistant_jobs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."assistant_jobs"'::regclass), false, 'row-level security is not forced on assistant_jobs');
 SELECT policies_are('public', 'assistant_jobs', ARRAY['assistant_jobs_owner_select', 'assistant_jobs_owner_insert', 'assistant_jobs_service_role_all'], 'assistant_jobs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'assistant_jobs', 'assistant_jobs_owner_select', 'SELECT', 'policy assistant_jobs_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'assistant_jobs', 'assistant_jobs_owner_select', ARRAY['authenticated'], 'policy assistant_jobs_owner_select applies to authenticated');

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(196);
+SELECT plan(202);
 
 SELECT has_table('public', 'security_reset_tokens', 'table public.security_reset_tokens exists');
 SELECT col_type_is('public', 'security_reset_tokens', 'id', 'uuid', 'security_reset_tokens.id is uuid');
@@ -28,6 +28,7 @@ SELECT col_not_null('public', 'security_reset_tokens', 'created_at', 'security_r
 SELECT col_is_pk('public', 'security_reset_tokens', ARRAY['id'], 'security_reset_tokens has primary key (id)');
 SELECT fk_ok('public', 'security_reset_tokens', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'security_reset_tokens(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_reset_tokens"'::regclass), true, 'row-level security is enabled on security_reset_tokens');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_reset_tokens"'::regclass), false, 'row-level security is not forced on security_reset_tokens');
 SELECT policies_are('public', 'security_reset_tokens', ARRAY['security_reset_tokens_service_role_all'], 'security_reset_tokens has exactly its declared policies');
 SELECT policy_cmd_is('public', 'security_reset_tokens', 'security_reset_tokens_service_role_all', 'ALL', 'policy security_reset_tokens_service_role_all is for ALL');
 SELECT policy_roles_are('public', 'security_reset_tokens', 'security_reset_tokens_service_role_all', ARRAY['service_role'], 'policy security_reset_tokens_service_role_all applies to service_role');
@@ -60,6 +61,7 @@ SELECT col_not_null('public', 'security_oauth_tokens', 'updated_at', 'security_o
 SELECT col_is_pk('public', 'security_oauth_tokens', ARRAY['id'], 'security_oauth_tokens has primary key (id)');
 SELECT fk_ok('public', 'security_oauth_tokens', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'security_oauth_tokens(user_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_oauth_tokens"'::regclass), true, 'row-level security is enabled on security_oauth_tokens');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_oauth_tokens"'::regclass), false, 'row-level security is not forced on security_oauth_tokens');
 SELECT policies_are('public', 'security_oauth_tokens', ARRAY['security_oauth_tokens_owner_select', 'security_oauth_tokens_service_role_all'], 'security_oauth_tokens has exactly its declared policies');
 SELECT policy_cmd_is('public', 'security_oauth_tokens', 'security_oauth_tokens_owner_select', 'SELECT', 'policy security_oauth_tokens_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'security_oauth_tokens', 'security_oauth_tokens_owner_select', ARRAY['authenticated'], 'policy security_oauth_tokens_owner_select applies to authenticated');
@@ -97,6 +99,7 @@ SELECT col_is_pk('public', 'security_api_keys', ARRAY['id'], 'security_api_keys 
 SELECT fk_ok('public', 'security_api_keys', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'security_api_keys(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'security_api_keys', ARRAY['workspace_id'], 'public', 'workspaces', ARRAY['id'], 'security_api_keys(workspace_id) references workspaces(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_api_keys"'::regclass), true, 'row-level security is enabled on security_api_keys');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_api_keys"'::regclass), false, 'row-level security is not forced on security_api_keys');
 SELECT policies_are('public', 'security_api_keys', ARRAY['security_api_keys_owner_select', 'security_api_keys_owner_update', 'security_api_keys_service_role_all'], 'security_api_keys has exactly its declared policies');
 SELECT policy_cmd_is('public', 'security_api_keys', 'security_api_keys_owner_select', 'SELECT', 'policy security_api_keys_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'security_api_keys', 'security_api_keys_owner_select', ARRAY['authenticated'], 'policy security_api_keys_owner_select applies to authenticated');
@@ -130,6 +133,7 @@ SELECT col_is_pk('public', 'security_email_change_history', ARRAY['id'], 'securi
 SELECT fk_ok('public', 'security_email_change_history', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'security_email_change_history(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'security_email_change_history', ARRAY['changed_by'], 'public', 'user_profiles', ARRAY['id'], 'security_email_change_history(changed_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_email_change_history"'::regclass), true, 'row-level security is enabled on security_email_change_history');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_email_change_history"'::regclass), false, 'row-level security is not forced on security_email_change_history');
 SELECT policies_are('public', 'security_email_change_history', ARRAY['security_email_change_history_owner_select', 'security_email_change_history_service_role_all'], 'security_email_change_history has exactly its declared policies');
 SELECT policy_cmd_is('public', 'security_email_change_history', 'security_email_change_history_owner_select', 'SELECT', 'policy security_email_change_history_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'security_email_change_history', 'security_email_change_history_owner_select', ARRAY['authenticated'], 'policy security_email_change_history_owner_select applies to authenticated');
@@ -165,6 +169,7 @@ SELECT col_is_pk('public', 'security_incidents', ARRAY['id'], 'security_incident
 SELECT fk_ok('public', 'security_incidents', ARRAY['reported_by'], 'public', 'user_profiles', ARRAY['id'], 'security_incidents(reported_by) references user_profiles(id)');
 SELECT fk_ok('public', 'security_incidents', ARRAY['assigned_to'], 'public', 'user_profiles', ARRAY['id'], 'security_incidents(assigned_to) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_incidents"'::regclass), true, 'row-level security is enabled on security_incidents');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_incidents"'::regclass), false, 'row-level security is not forced on security_incidents');
 SELECT policies_are('public', 'security_incidents', ARRAY['security_incidents_admin_select', 'security_incidents_service_role_all'], 'security_incidents has exactly its declared policies');
 SELECT policy_cmd_is('public', 'security_incidents', 'security_incidents_admin_select', 'SELECT', 'policy security_incidents_admin_select is for SELECT');
 SELECT policy_roles_are('public', 'security_incidents', 'security_incidents_admin_select', ARRAY['authenticated'], 'policy security_incidents_admin_select applies to authenticated');
@@ -196,6 +201,7 @@ SELECT col_is_pk('public', 'security_event_logs', ARRAY['id'], 'security_event_l
 SELECT fk_ok('public', 'security_event_logs', ARRAY['user_id'], 'public', 'user_profiles', ARRAY['id'], 'security_event_logs(user_id) references user_profiles(id)');
 SELECT fk_ok('public', 'security_event_logs', ARRAY['incident_id'], 'public', 'security_incidents', ARRAY['id'], 'security_event_logs(incident_id) references security_incidents(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_event_logs"'::regclass), true, 'row-level security is enabled on security_event_logs');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."security_event_logs"'::regclass), false, 'row-level security is not forced on security_event_logs');
 SELECT policies_are('public', 'security_event_logs', ARRAY['security_event_logs_owner_select', 'security_event_logs_service_role_all'], 'security_event_logs has exactly its declared policies');
 SELECT policy_cmd_is('public', 'security_event_logs', 'security_event_logs_owner_select', 'SELECT', 'policy security_event_logs_owner_select is for SELECT');
 SELECT policy_roles_are('public', 'security_event_logs', 'security_event_logs_owner_select', ARRAY['authenticated'], 'policy security_event_logs_owner_select applies to authenticated');

@@ -6,7 +6,7 @@
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_encoding = 'UTF8';
-SELECT plan(107);
+SELECT plan(110);
 
 SELECT has_table('public', 'survey_templates', 'table public.survey_templates exists');
 SELECT col_type_is('public', 'survey_templates', 'id', 'uuid', 'survey_templates.id is uuid');
@@ -32,6 +32,7 @@ SELECT col_not_null('public', 'survey_templates', 'updated_at', 'survey_template
 SELECT col_is_pk('public', 'survey_templates', ARRAY['id'], 'survey_templates has primary key (id)');
 SELECT fk_ok('public', 'survey_templates', ARRAY['created_by'], 'public', 'user_profiles', ARRAY['id'], 'survey_templates(created_by) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."survey_templates"'::regclass), true, 'row-level security is enabled on survey_templates');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."survey_templates"'::regclass), false, 'row-level security is not forced on survey_templates');
 SELECT policies_are('public', 'survey_templates', ARRAY['survey_templates_public_select', 'survey_templates_authenticated_select', 'survey_templates_author_insert', 'survey_templates_author_update', 'survey_templates_author_delete', 'survey_templates_service_role_all'], 'survey_templates has exactly its declared policies');
 SELECT policy_cmd_is('public', 'survey_templates', 'survey_templates_public_select', 'SELECT', 'policy survey_templates_public_select is for SELECT');
 SELECT policy_roles_are('public', 'survey_templates', 'survey_templates_public_select', ARRAY['anon'], 'policy survey_templates_public_select applies to anon');
@@ -70,6 +71,7 @@ SELECT col_not_null('public', 'survey_questions', 'updated_at', 'survey_question
 SELECT col_is_pk('public', 'survey_questions', ARRAY['id'], 'survey_questions has primary key (id)');
 SELECT fk_ok('public', 'survey_questions', ARRAY['template_id'], 'public', 'survey_templates', ARRAY['id'], 'survey_questions(template_id) references survey_templates(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."survey_questions"'::regclass), true, 'row-level security is enabled on survey_questions');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."survey_questions"'::regclass), false, 'row-level security is not forced on survey_questions');
 SELECT policies_are('public', 'survey_questions', ARRAY['survey_questions_public_select', 'survey_questions_authenticated_select', 'survey_questions_author_insert', 'survey_questions_author_update', 'survey_questions_author_delete', 'survey_questions_service_role_all'], 'survey_questions has exactly its declared policies');
 SELECT policy_cmd_is('public', 'survey_questions', 'survey_questions_public_select', 'SELECT', 'policy survey_questions_public_select is for SELECT');
 SELECT policy_roles_are('public', 'survey_questions', 'survey_questions_public_select', ARRAY['anon'], 'policy survey_questions_public_select applies to anon');
@@ -103,6 +105,7 @@ SELECT col_is_pk('public', 'survey_responses', ARRAY['id'], 'survey_responses ha
 SELECT fk_ok('public', 'survey_responses', ARRAY['template_id'], 'public', 'survey_templates', ARRAY['id'], 'survey_responses(template_id) references survey_templates(id)');
 SELECT fk_ok('public', 'survey_responses', ARRAY['respondent_id'], 'public', 'user_profiles', ARRAY['id'], 'survey_responses(respondent_id) references user_profiles(id)');
 SELECT is((SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."survey_responses"'::regclass), true, 'row-level security is enabled on survey_responses');
+SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = '"public"."survey_responses"'::regclass), false, 'row-level security is not forced on survey_responses');
 SELECT policies_are('public', 'survey_responses', ARRAY['survey_responses_anon_insert', 'survey_responses_respondent_insert', 'survey_responses_participant_select', 'survey_responses_service_role_all'], 'survey_responses has exactly its declared policies');
 SELECT policy_cmd_is('public', 'survey_responses', 'survey_responses_anon_insert', 'INSERT', 'policy survey_responses_anon_insert is for INSERT');
 SELECT policy_roles_are('public', 'survey_responses', 'survey_responses_anon_insert', ARRAY['anon'], 'policy survey_responses_anon_insert applies to anon');

@@ -212,6 +212,12 @@ pub fn table_extras(t: &Table, platform: Platform) -> Vec<String> {
             quote_qname(&t.name)
         ));
     }
+    if t.force_rls {
+        out.push(format!(
+            "ALTER TABLE {} FORCE ROW LEVEL SECURITY;",
+            quote_qname(&t.name)
+        ));
+    }
     out.extend(platform_revokes(platform, "TABLE", &quote_qname(&t.name)));
     out.extend(privileges(&quote_qname(&t.name), &t.grants, &t.revokes));
     if let Some(d) = &t.description {
@@ -506,6 +512,9 @@ pub fn create_view(v: &View, platform: Platform) -> Vec<String> {
     let mut options = Vec::new();
     if v.security_invoker {
         options.push("security_invoker = true".to_string());
+    }
+    if v.security_barrier {
+        options.push("security_barrier = true".to_string());
     }
     if let Some(c) = &v.check_option {
         options.push(format!("check_option = {c}"));

@@ -285,6 +285,22 @@ pub fn domain_tests(ir: &Ir, domain: DomainId, file_name: &str) -> String {
             .raw(", ")
             .msg(&["row-level security is ", state, " on ", n])
             .end();
+        t.raw("SELECT is((SELECT relforcerowsecurity FROM pg_catalog.pg_class WHERE oid = ")
+            .lit(&quote_qname(&table.name))
+            .raw("::regclass), ")
+            .raw(bool_sql(table.force_rls))
+            .raw(", ")
+            .msg(&[
+                "row-level security is ",
+                if table.force_rls {
+                    "forced"
+                } else {
+                    "not forced"
+                },
+                " on ",
+                n,
+            ])
+            .end();
         let names: Vec<&str> = table.policies.iter().map(|p| p.name.as_str()).collect();
         t.call("policies_are", s, n)
             .array(&names)

@@ -209,6 +209,9 @@ pub struct Table {
     #[serde(skip)]
     pub rls_loc: Option<Loc>,
     pub rls_reason: Option<String>,
+    /// `FORCE ROW LEVEL SECURITY`; left out of snapshots when off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_rls: bool,
     pub service_role_only: bool,
     /// Holds secrets: no policy may let a role read every row.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -454,6 +457,9 @@ pub struct View {
     #[serde(skip)]
     pub query_loc: Loc,
     pub security_invoker: bool,
+    /// Left out of snapshots when off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub security_barrier: bool,
     pub check_option: Option<String>,
     pub materialized: bool,
     pub comment: Option<String>,

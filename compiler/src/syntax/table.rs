@@ -22,6 +22,9 @@ pub struct Table {
     /// Why the table has no row-level security (required when `rls = false`).
     #[serde(default)]
     pub rls_reason: Option<Sp<String>>,
+    /// `FORCE ROW LEVEL SECURITY`: the table's owner is held to the policies too.
+    #[serde(default)]
+    pub force_rls: Option<Sp<bool>>,
     /// The table is reached only by `service_role` (no policy for other roles is expected).
     #[serde(default)]
     pub service_role_only: Option<Sp<bool>>,

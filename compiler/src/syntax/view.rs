@@ -15,6 +15,10 @@ pub struct View {
     /// Run with the caller's privileges so RLS applies to the caller (PostgreSQL 15).
     #[serde(default)]
     pub security_invoker: Option<Sp<bool>>,
+    /// `security_barrier`: the view's conditions run before any function a query adds,
+    /// so a leaky function cannot see rows the view filters out.
+    #[serde(default)]
+    pub security_barrier: Option<Sp<bool>>,
     /// `local` or `cascaded`.
     #[serde(default)]
     pub check_option: Option<Sp<String>>,

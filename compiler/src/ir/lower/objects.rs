@@ -97,6 +97,7 @@ impl Lowerer<'_> {
             ),
             query_loc: loc(file, &v.query),
             security_invoker: v.security_invoker.as_ref().is_some_and(|s| s.value),
+            security_barrier: v.security_barrier.as_ref().is_some_and(|s| s.value),
             check_option,
             materialized,
             comment: v.comment.as_ref().map(|c| c.value.clone()),

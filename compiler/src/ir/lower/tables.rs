@@ -447,6 +447,19 @@ impl Lowerer<'_> {
         let indexes = self.indexes(file, &tn, &t.indexes, &names, &mut deps);
         let rls = t.rls.as_ref().is_none_or(|r| r.value);
         let rls_reason = t.rls_reason.as_ref().map(|r| r.value.trim().to_string());
+        let force_rls = t.force_rls.as_ref().is_some_and(|f| f.value);
+        if force_rls && !rls {
+            if let Some(f) = &t.force_rls {
+                self.err(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("table `{tn}` forces row-level security that is off"),
+                    )
+                    .label(&loc(file, f), "forces nothing")
+                    .help("remove `force_rls`, or turn row-level security on"),
+                );
+            }
+        }
         if rls {
             if let Some(r) = &t.rls_reason {
                 self.err(
@@ -470,6 +483,7 @@ impl Lowerer<'_> {
                 rls,
                 rls_loc: t.rls.as_ref().map(|r| loc(file, r)),
                 rls_reason,
+                force_rls,
                 service_role_only: t.service_role_only.as_ref().is_some_and(|s| s.value),
                 sensitive: t.sensitive.as_ref().is_some_and(|s| s.value),
                 columns,

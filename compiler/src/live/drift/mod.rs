@@ -256,7 +256,15 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         .map(|t| {
             (
                 t.name.to_string(),
-                format!("RLS {}", if t.rls { "on" } else { "off" }),
+                format!(
+                    "RLS {}{}",
+                    if t.rls { "on" } else { "off" },
+                    if t.force_rls {
+                        " (forced for the owner)"
+                    } else {
+                        ""
+                    }
+                ),
             )
         })
         .collect();
@@ -316,7 +324,11 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
                 format!(
                     "{} options [{}]",
                     if r[1] == "m" { "materialized" } else { "view" },
-                    r[2]
+                    {
+                        let mut o: Vec<&str> = r[2].split(',').filter(|x| !x.is_empty()).collect();
+                        o.sort_unstable();
+                        o.join(",")
+                    }
                 ),
             )
         })
@@ -329,9 +341,13 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
             if v.security_invoker {
                 opts.push("security_invoker=true".to_string());
             }
+            if v.security_barrier {
+                opts.push("security_barrier=true".to_string());
+            }
             if let Some(c) = &v.check_option {
                 opts.push(format!("check_option={c}"));
             }
+            opts.sort_unstable();
             (
                 v.name.to_string(),
                 format!(

@@ -137,7 +137,7 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
 
     // Tables.
     let rows = query(&format!(
-        "select c.oid, n.nspname, c.relname, c.relrowsecurity, coalesce(obj_description(c.oid, 'pg_class'), ''), \
+        "select c.oid, n.nspname, c.relname, c.relrowsecurity, coalesce(obj_description(c.oid, 'pg_class'), ''), c.relforcerowsecurity, \
          coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end || ':' || lower(a.privilege_type), ',' order by 1) \
            from aclexplode(c.relacl) a where a.grantee <> c.relowner), '') \
          from pg_class c join pg_namespace n on n.oid = c.relnamespace \
@@ -151,10 +151,11 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
             schema: r[1].clone(),
             name: r[2].clone(),
             rls: r[3] == "t",
+            force_rls: r[5] == "t",
             comment: opt(&r[4]),
             ..Default::default()
         };
-        t.grants = grants(&r[5], &mut cat.roles);
+        t.grants = grants(&r[6], &mut cat.roles);
         cat.tables.push(t);
     }
     let index_of: BTreeMap<String, usize> = oids
@@ -192,6 +193,7 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
          coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'), ''), \
          coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'check_option'), ''), \
          coalesce(obj_description(c.oid, 'pg_class'), ''), \
+         coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_barrier'), ''), \
          coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end || ':' || lower(a.privilege_type), ',' order by 1) \
            from aclexplode(c.relacl) a where a.grantee <> c.relowner), '') \
          from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v','m') and n.nspname in ({in_list}) and {} order by 1, 2",
@@ -207,7 +209,8 @@ pub fn read(query: &mut Query, schemas: &[String]) -> Result<Catalog, String> {
             security_invoker: matches!(r[4].as_str(), "true" | "on" | "1" | "yes"),
             check_option: opt(&r[5]),
             comment: opt(&r[6]),
-            grants: grants(&r[7], &mut cat.roles),
+            security_barrier: matches!(r[7].as_str(), "true" | "on" | "1" | "yes"),
+            grants: grants(&r[8], &mut cat.roles),
         });
     }
 

@@ -282,6 +282,10 @@ fn table(t: &Table, ds: &str, allow: Option<&Vec<(String, String)>>) -> String {
             "rls = false\nrls_reason = \"Imported: row-level security is off in the database\""
         );
     }
+    // FORCE without RLS on does nothing; the language refuses it, so it is left out.
+    if t.force_rls && t.rls {
+        let _ = writeln!(b, "force_rls = true");
+    }
     if let Some((name, cols)) = &t.primary_key {
         let _ = writeln!(
             b,
@@ -447,6 +451,9 @@ fn view(v: &View, ds: &str, allow: Option<&Vec<(String, String)>>) -> String {
     }
     if v.security_invoker {
         let _ = writeln!(b, "security_invoker = true");
+    }
+    if v.security_barrier {
+        let _ = writeln!(b, "security_barrier = true");
     }
     if let Some(c) = &v.check_option {
         let _ = writeln!(b, "check_option = {}", s(c));

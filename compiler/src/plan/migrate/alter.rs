@@ -343,6 +343,12 @@ pub(super) fn alter_table(p: &mut Planner, o: &Table, t: &Table, validate: &mut 
             if t.rls { "ENABLE" } else { "DISABLE" }
         ));
     }
+    if o.force_rls != t.force_rls {
+        s.push(format!(
+            "ALTER TABLE {tq} {} ROW LEVEL SECURITY;",
+            if t.force_rls { "FORCE" } else { "NO FORCE" }
+        ));
+    }
     s.extend(grant_changes(
         &tq,
         (&o.grants, &o.revokes),
