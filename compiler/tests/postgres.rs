@@ -213,13 +213,21 @@ fn builtin_function_list() -> String {
 /// holds, so the compiler's function checks cannot drift from the server.
 #[test]
 fn the_builtin_function_list_is_pg_proc() {
-    let committed = include_str!("../src/ir/pg15_functions.txt");
-    let fresh = builtin_function_list();
+    assert_fresh(
+        "src/ir/pg15_functions.txt",
+        include_str!("../src/ir/pg15_functions.txt"),
+        &builtin_function_list(),
+        "regenerate_builtin_functions",
+    );
+}
+
+/// Fails with the difference when a committed list generated from the server is stale.
+fn assert_fresh(path: &str, committed: &str, fresh: &str, regenerate: &str) {
     if committed != fresh {
-        let diff = similar::TextDiff::from_lines(committed, &fresh);
+        let diff = similar::TextDiff::from_lines(committed, fresh);
         panic!(
-            "src/ir/pg15_functions.txt is stale (cargo test --test postgres -- --ignored regenerate_builtin_functions):\n{}",
-            diff.unified_diff().header("committed", "pg_proc")
+            "{path} is stale (cargo test --test postgres -- --ignored {regenerate}):\n{}",
+            diff.unified_diff().header("committed", "server")
         );
     }
 }
@@ -267,15 +275,12 @@ fn extension_catalog() -> String {
 /// The committed extension catalog is what the server's extensions install.
 #[test]
 fn the_extension_catalog_is_what_the_server_installs() {
-    let committed = include_str!("../src/ir/extensions.txt");
-    let fresh = extension_catalog();
-    if committed != fresh {
-        let diff = similar::TextDiff::from_lines(committed, &fresh);
-        panic!(
-            "src/ir/extensions.txt is stale (cargo test --test postgres -- --ignored regenerate_extension_catalog):\n{}",
-            diff.unified_diff().header("committed", "server")
-        );
-    }
+    assert_fresh(
+        "src/ir/extensions.txt",
+        include_str!("../src/ir/extensions.txt"),
+        &extension_catalog(),
+        "regenerate_extension_catalog",
+    );
 }
 
 /// Rewrites `src/ir/extensions.txt` from the test server's extensions.

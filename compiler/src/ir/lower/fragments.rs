@@ -175,22 +175,14 @@ impl Lowerer<'_> {
         let builtin_ok = !qualified || q.schema == "pg_catalog";
         if builtin_ok {
             if let Some(a) = crate::ir::builtins::builtin(&q.name) {
-                if let Some(n) = called.iter().find(|n| !a.accepts(**n)) {
-                    let l = Loc::new(file, span());
-                    self.err(
-                        Diagnostic::error(
-                            "wrong-argument-count",
-                            format!(
-                                "{what} calls `{}()` with {n} argument(s); PostgreSQL's `{}` takes {}",
-                                q.name,
-                                q.name,
-                                a.describe()
-                            ),
-                        )
-                        .label(&l, "this call")
-                        .help("see the function in PostgreSQL's documentation"),
-                    );
-                }
+                self.arity_mismatch(
+                    Loc::new(file, span()),
+                    what,
+                    &q.name,
+                    &called,
+                    a,
+                    "PostgreSQL",
+                );
                 return;
             }
             // Written like calls, but PostgreSQL's grammar, not pg_proc, knows them.
@@ -223,22 +215,8 @@ impl Lowerer<'_> {
             }
         }
         if let Some((ext, a)) = from_extension {
-            if let Some(n) = called.iter().find(|n| !a.accepts(**n)) {
-                let l = Loc::new(file, span());
-                self.err(
-                    Diagnostic::error(
-                        "wrong-argument-count",
-                        format!(
-                            "{what} calls `{}()` with {n} argument(s); extension `{ext}`'s `{}` takes {}",
-                            q.name,
-                            q.name,
-                            a.describe()
-                        ),
-                    )
-                    .label(&l, "this call")
-                    .help("see the function in the extension's documentation"),
-                );
-            }
+            let whose = format!("extension `{ext}`");
+            self.arity_mismatch(Loc::new(file, span()), what, &q.name, &called, &a, &whose);
             return;
         }
         let shown = if qualified {
@@ -535,4 +513,32 @@ fn enum_value_error(message: &str, value: &str, values: &[String], at: Loc) -> D
     )
     .label(&at, "not a value of the enum")
     .help(help)
+}
+
+impl Lowerer<'_> {
+    /// `wrong-argument-count` when a call passes a count the function of `whose`
+    /// (`PostgreSQL`, an extension) does not accept.
+    fn arity_mismatch(
+        &mut self,
+        l: Loc,
+        what: &str,
+        name: &str,
+        called: &[usize],
+        a: &crate::ir::builtins::Arity,
+        whose: &str,
+    ) {
+        if let Some(n) = called.iter().find(|n| !a.accepts(**n)) {
+            self.err(
+                Diagnostic::error(
+                    "wrong-argument-count",
+                    format!(
+                        "{what} calls `{name}()` with {n} argument(s); {whose}'s `{name}` takes {}",
+                        a.describe()
+                    ),
+                )
+                .label(&l, "this call")
+                .help(format!("see the function in {whose}'s documentation")),
+            );
+        }
+    }
 }
