@@ -215,6 +215,14 @@ fn valid_changes_apply_roll_back_and_keep_rows_on_postgres() {
         if let Some(c) = &change.cleanup {
             db.exec(c).unwrap();
         }
+        // The migrated database is the one the new schema describes, object by object
+        // (expressions, comments, options and grants included), as a fresh build is.
+        let drift = support::catalog::compare(ir, &db);
+        assert!(
+            drift.is_empty(),
+            "{}: the migrated database differs from the new schema:\n{drift:#?}",
+            case.display()
+        );
     }
 }
 

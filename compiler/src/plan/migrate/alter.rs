@@ -5,6 +5,7 @@ use super::*;
 pub(super) fn same_view(a: &View, b: &View) -> bool {
     a.query == b.query
         && a.security_invoker == b.security_invoker
+        && a.security_barrier == b.security_barrier
         && a.check_option == b.check_option
         && a.materialized == b.materialized
 }
