@@ -32,12 +32,33 @@ pub(super) enum Verdict {
     SchemaRefused(String),
 }
 
-/// Pairs per transaction: two views each, a few locks per view.
+/// Pairs per transaction at most: three views each, a few locks per view.
 const BATCH: usize = 100;
+/// Bytes of SQL text per round trip at most (one pair may exceed it alone), so that long
+/// view queries make smaller batches.
+const BATCH_BYTES: usize = 60_000;
+
+/// `pairs` cut into batches of at most [`BATCH`] pairs and about [`BATCH_BYTES`] bytes.
+fn batches(pairs: &[Pair]) -> Vec<&[Pair]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, p) in pairs.iter().enumerate() {
+        let size = p.database.len() + p.schema.len();
+        if i > start && (i - start == BATCH || bytes + size > BATCH_BYTES) {
+            out.push(&pairs[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < pairs.len() {
+        out.push(&pairs[start..]);
+    }
+    out
+}
 
 pub(super) fn compare(query: &mut Query, pairs: &[Pair]) -> Result<Vec<Verdict>, String> {
     let mut out = Vec::with_capacity(pairs.len());
-    for chunk in pairs.chunks(BATCH) {
+    for chunk in batches(pairs) {
         let sql = batch_sql(chunk);
         let rows = match query(&sql) {
             Ok(rows) => rows,
@@ -128,4 +149,24 @@ pub(super) fn over_table(expr: &str, table: &str) -> String {
 /// `SELECT (<expr>)::<type> AS e`: a default, in the type of its column.
 pub(super) fn as_type(expr: &str, ty: &str) -> String {
     format!("SELECT ({expr})::{ty} AS e")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{batches, Pair, BATCH};
+
+    #[test]
+    fn batches_are_bounded_by_count_and_size() {
+        let pair = |n: usize| Pair {
+            database: "x".repeat(n),
+            schema: String::new(),
+        };
+        let many: Vec<Pair> = (0..250).map(|_| pair(10)).collect();
+        let sizes: Vec<usize> = batches(&many).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [BATCH, BATCH, 50]);
+        let long: Vec<Pair> = (0..5).map(|_| pair(40_000)).collect();
+        let sizes: Vec<usize> = batches(&long).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [1, 1, 1, 1, 1]);
+        assert!(batches(&[]).is_empty());
+    }
 }
