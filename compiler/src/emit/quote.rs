@@ -150,6 +150,9 @@ pub fn squawk_ignore(stmt: &str) -> Option<&'static str> {
         "ban-drop-view"
     } else if s.starts_with("DROP FUNCTION") {
         "ban-drop-function"
+    } else if s.starts_with("DROP EXTENSION") {
+        // An extension the TOML no longer declares, dropped last and without CASCADE.
+        "ban-drop-extension"
     } else if s.starts_with("DROP INDEX") {
         "require-concurrent-index-deletion"
     } else if s.starts_with("ALTER TABLE") && has(" RENAME COLUMN ") {
