@@ -1,23 +1,24 @@
 //! Drift: the live database's catalogs compared with the compiled schema, object by
-//! object. Used by `schemac diff` and by the tests (which compare every database they
-//! build with the IR it came from).
+//! object. Used by `schemac diff` and `schemac verify`, and by the tests (which compare
+//! every database they build with the IR it came from).
 //!
-//! Compared: tables and their RLS flag; columns (order, type, NOT NULL, default, identity,
-//! generated); primary keys, unique, check and foreign-key constraints (target, actions,
-//! deferrability); indexes; enums and their values; views (kind, `security_invoker`,
-//! `check_option`); functions (security definer, volatility, `search_path`, who may
-//! execute them); triggers; policies (command, roles, permissive, which clauses); table
-//! grants. Defaults are compared by their text without casts, parentheses and case
-//! (those with typed literals such as `interval '1 day'`, by presence). Other expressions
-//! are compared by presence: PostgreSQL rewrites them, so comparing their text would
-//! report drift where there is none. On external tables only the declared objects are
-//! compared (see `external`).
+//! Compared, each by its value and never by presence alone: tables, RLS and FORCE RLS;
+//! columns (order, type, NOT NULL, default, identity, generated expression); primary keys,
+//! unique, check (expression, NOT VALID) and foreign-key constraints (target, actions,
+//! deferrability); indexes (keys and their options, method, INCLUDE, WITH, predicate);
+//! enums and their values; views (kind, options, query); functions (`functions`); triggers;
+//! policies (command, roles, permissive, `USING`, `WITH CHECK`); table and column grants;
+//! comments; the declared extensions (`annotations`). Expressions, queries and defaults are
+//! compared by their meaning: a syntax-tree look first (`canon`), then PostgreSQL printing
+//! both sides (`normalize`). Objects of extensions are never drift. On external tables only
+//! the declared objects are compared (see `external`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 mod annotations;
 mod canon;
 mod external;
+mod functions;
 mod normalize;
 mod tables;
 
@@ -53,44 +54,6 @@ fn action_code(a: FkAction) -> &'static str {
         FkAction::SetNull => "n",
         FkAction::SetDefault => "d",
     }
-}
-
-/// A default expression without casts, parentheses, spaces and case: `'queued'::app_status`
-/// and `'queued'` compare equal, `'running'` does not.
-pub fn normalize_expr(e: &str) -> String {
-    let mut out = String::with_capacity(e.len());
-    let mut chars = e.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            if c == '\'' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '\'' => {
-                in_string = true;
-                out.push(c);
-            }
-            ':' if chars.peek() == Some(&':') => {
-                chars.next();
-                // Skip the type name: letters, digits, `_`, `.`, `"`, `[]`, spaces inside
-                // `character varying` / `timestamp with time zone`.
-                while let Some(&n) = chars.peek() {
-                    if n.is_alphanumeric() || "_.\"[] ".contains(n) {
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-            }
-            '(' | ')' | ' ' | '\n' | '\t' => {}
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
 }
 
 struct Diffs(
@@ -364,123 +327,7 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
         .collect();
     d.keyed("view", &expected, &actual);
 
-    // Functions, and who may execute them (NULL proacl: PUBLIC, the default).
-    let rows = query(&format!(
-        "select n.nspname || '.' || p.proname, p.prosecdef, p.provolatile, coalesce(array_to_string(p.proconfig, ','), ''), \
-         coalesce((select string_agg(case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end, ',' order by 1) \
-           from aclexplode(p.proacl) a where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner), case when p.proacl is null then 'public' else '' end) \
-         , p.pronargs, l.lanname, p.prosrc from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang \
-         where n.nspname in ({in_list}) and p.prokind = 'f' \
-         and not exists (select 1 from pg_depend x where x.classid = 'pg_proc'::regclass and x.objid = p.oid and x.deptype = 'e') order by 1, p.oid"
-    ))?;
-    // One function per name in the project: of a name's overloads, the one with the
-    // declared number of arguments is compared. The others are raw blocks' (their name
-    // is then in `creates`), or extra.
-    let arity: BTreeMap<String, usize> = ir
-        .functions
-        .iter()
-        .map(|f| (f.name.to_string(), f.arguments.len()))
-        .collect();
-    let mut actual: BTreeMap<String, String> = BTreeMap::new();
-    let mut chosen: BTreeMap<String, bool> = BTreeMap::new();
-    let mut overloads = Vec::new();
-    let mut first_arity: BTreeMap<String, String> = BTreeMap::new();
-    let mut bodies: BTreeMap<String, String> = BTreeMap::new();
-    for r in &rows {
-        let mut exec: Vec<&str> = r[4].split(',').filter(|x| !x.is_empty()).collect();
-        exec.sort_unstable();
-        let summary = format!(
-            "language {} security definer {} volatility {} config [{}] execute [{}]",
-            r[6],
-            r[1],
-            r[2],
-            r[3],
-            exec.join(",")
-        );
-        let fits = arity.get(&r[0]).map(|n| n.to_string()) == Some(r[5].clone());
-        match chosen.get(&r[0]) {
-            None => {
-                bodies.insert(r[0].clone(), r[7].clone());
-                actual.insert(r[0].clone(), summary);
-                chosen.insert(r[0].clone(), fits);
-                first_arity.insert(r[0].clone(), r[5].clone());
-            }
-            Some(false) if fits => {
-                // The row kept so far is another overload.
-                if let Some(n) = first_arity.get(&r[0]) {
-                    overloads.push((r[0].clone(), n.clone()));
-                }
-                bodies.insert(r[0].clone(), r[7].clone());
-                actual.insert(r[0].clone(), summary);
-                chosen.insert(r[0].clone(), true);
-            }
-            _ => overloads.push((r[0].clone(), r[5].clone())),
-        }
-    }
-    let raw_functions: BTreeSet<String> = ir
-        .raws
-        .iter()
-        .flat_map(|r| r.creates.functions.iter().map(|q| q.to_string()))
-        .collect();
-    for (name, n) in overloads {
-        if !raw_functions.contains(&name) {
-            d.push(
-                format!("function {name} ({n} argument(s))"),
-                "extra",
-                "an overload the schema does not declare",
-            );
-        }
-    }
-    let expected: BTreeMap<String, String> = ir
-        .functions
-        .iter()
-        .map(|f| {
-            let cfg = match &f.search_path {
-                None => String::new(),
-                Some(sp) => {
-                    let parts: Vec<&str> = sp
-                        .split(',')
-                        .map(|s| s.trim().trim_matches('"'))
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if parts.is_empty() {
-                        "search_path=\"\"".to_string()
-                    } else {
-                        format!("search_path={}", parts.join(", "))
-                    }
-                }
-            };
-            let mut exec: Vec<&str> = f.grant_execute.iter().map(|(r, _)| r.as_str()).collect();
-            exec.sort_unstable();
-            exec.dedup();
-            (
-                f.name.to_string(),
-                format!(
-                    "language {} security definer {} volatility {} config [{cfg}] execute [{}]",
-                    f.language.to_lowercase(),
-                    if f.security_definer { "t" } else { "f" },
-                    &f.volatility[..1],
-                    exec.join(",")
-                ),
-            )
-        })
-        .collect();
-    d.keyed("function", &expected, &actual);
-    // Bodies: PostgreSQL keeps the text of SQL and PL/pgSQL bodies as given, so they are
-    // compared as text (line ends and surrounding blank lines aside).
-    for f in &ir.functions {
-        let key = f.name.to_string();
-        if let Some(theirs) = bodies.get(&key) {
-            let (a, b) = (body_digest(theirs), body_digest(&f.body));
-            if a != b {
-                d.push(
-                    format!("function {key}"),
-                    "changed",
-                    format!("body: database {a} -> schema {b}"),
-                );
-            }
-        }
-    }
+    functions::compare(ir, query, &in_list, &mut d)?;
 
     // Triggers.
     let rows = query(&format!(
@@ -618,24 +465,6 @@ fn policy_row_summary(r: &[String]) -> String {
 /// comparison: `CREATE EXTENSION` made it, not the project or a person.
 const NOT_EXTENSION_CLASS: &str = "not exists (select 1 from pg_depend x where x.classid = 'pg_class'::regclass and x.objid = c.oid and x.deptype = 'e')";
 
-/// A function body as the comparison shows it: its length and a short hash of the text
-/// as written (PostgreSQL keeps the text of SQL and PL/pgSQL bodies as given), so a body
-/// replaced by hand shows as changed without printing either body.
-fn body_digest(body: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let body = body.replace("\r\n", "\n");
-    let body = body.trim_matches('\n');
-    let hash = Sha256::digest(body.as_bytes());
-    let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
-    let first = body
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    let first: String = first.chars().take(40).collect();
-    format!("`{first}`… ({} bytes, #{short})", body.len())
-}
-
 /// What the policy comparison reads from `pg_policies`.
 const POLICY_COLUMNS: &str = "schemaname || '.' || tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual is not null, with_check is not null, coalesce(qual, ''), coalesce(with_check, '')";
 
@@ -753,27 +582,5 @@ fn on_off(b: &str) -> &'static str {
         "on"
     } else {
         "off"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_expr;
-
-    #[test]
-    fn defaults_compare_without_casts_and_parentheses() {
-        assert_eq!(
-            normalize_expr("'queued'::app_status"),
-            normalize_expr("'queued'")
-        );
-        assert_eq!(normalize_expr("'{}'::jsonb"), normalize_expr("'{}'::jsonb"));
-        assert_eq!(normalize_expr("now()"), normalize_expr("NOW()"));
-        assert_eq!(normalize_expr("(0)::smallint"), normalize_expr("0"));
-        assert_eq!(
-            normalize_expr("'active'::character varying"),
-            normalize_expr("'active'")
-        );
-        assert_ne!(normalize_expr("'queued'"), normalize_expr("'running'"));
-        assert_ne!(normalize_expr("'a b'"), normalize_expr("'ab'"));
     }
 }
