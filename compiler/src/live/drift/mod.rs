@@ -56,13 +56,17 @@ fn action_code(a: FkAction) -> &'static str {
     }
 }
 
-struct Diffs(
-    Vec<Drift>,
-    Vec<ExprCheck>,
+/// What the comparison found, and the expressions it still has to settle.
+#[derive(Default)]
+struct Diffs {
+    found: Vec<Drift>,
+    /// Expressions both sides have that the cheap look could not show equal: settled
+    /// through PostgreSQL at the end ([`Diffs::settle`]).
+    pending: Vec<ExprCheck>,
     /// The cheap look's answers by text pair: the same few policy texts recur on
     /// thousands of tables.
-    std::collections::HashMap<(bool, String, String), bool>,
-);
+    looked: std::collections::HashMap<(bool, String, String), bool>,
+}
 
 /// An expression, query or body the two sides both have, to be compared by its meaning.
 struct ExprCheck {
@@ -86,7 +90,7 @@ impl Diffs {
         pair: normalize::Pair,
     ) {
         let key = (what == "query", database.to_string(), schema.to_string());
-        let same = match self.2.get(&key) {
+        let same = match self.looked.get(&key) {
             Some(s) => *s,
             None => {
                 let s = if what == "query" {
@@ -94,14 +98,14 @@ impl Diffs {
                 } else {
                     same_expr(database, schema)
                 };
-                self.2.insert(key, s);
+                self.looked.insert(key, s);
                 s
             }
         };
         if pair.database == pair.schema || same {
             return;
         }
-        self.1.push(ExprCheck {
+        self.pending.push(ExprCheck {
             object,
             what,
             database: database.trim().to_string(),
@@ -112,7 +116,7 @@ impl Diffs {
 
     /// Settles the queued comparisons through PostgreSQL.
     fn settle(&mut self, query: &mut Query) -> Result<(), String> {
-        let checks = std::mem::take(&mut self.1);
+        let checks = std::mem::take(&mut self.pending);
         if checks.is_empty() {
             return Ok(());
         }
@@ -153,7 +157,7 @@ impl Diffs {
     }
 
     fn push(&mut self, object: String, kind: &'static str, detail: impl Into<String>) {
-        self.0.push(Drift {
+        self.found.push(Drift {
             object,
             kind,
             detail: detail.into(),
@@ -185,7 +189,7 @@ impl Diffs {
 
 /// Compares the database `query` reaches with `ir`. Differences come sorted by object.
 pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
-    let mut d = Diffs(Vec::new(), Vec::new(), Default::default());
+    let mut d = Diffs::default();
     let schemas: BTreeSet<String> = ir
         .tables
         .iter()
@@ -426,7 +430,7 @@ pub fn compare(ir: &Ir, query: &mut Query) -> Result<Vec<Drift>, String> {
     d.settle(query)?;
 
     let made = raw_made(ir);
-    let mut out = d.0;
+    let mut out = d.found;
     let absent: BTreeSet<String> = out
         .iter()
         .filter(|x| x.kind != "changed")
